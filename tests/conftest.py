@@ -9,7 +9,7 @@ import pytest
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from chainsim.config import MiningConfig, NetworkConfig, RunConfig, SimConfig  # noqa: E402
+from chainsim.config import MiningConfig, NetworkConfig, RunConfig, SimConfig
 
 SEED = 20261128
 

@@ -57,13 +57,13 @@ def meta(
     label: str,
     *,
     unit: str = "",
-    min: float | None = None,  # noqa: A002 - reads naturally in field metadata
-    max: float | None = None,  # noqa: A002
+    min: float | None = None,
+    max: float | None = None,
     min_exclusive: bool = False,
     choices: tuple[str, ...] | None = None,
     step: float | None = None,
     log: bool = False,
-    help: str = "",  # noqa: A002
+    help: str = "",
 ) -> dict[str, Any]:
     """Field metadata: what a widget needs to offer the field to a learner."""
     return {
