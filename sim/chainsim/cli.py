@@ -120,9 +120,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from chainsim import metrics
     from chainsim.scenarios import get_scenario
-    from chainsim.simulation import simulate
 
     config = get_scenario(args.scenario)
     changes: dict[str, Any] = {}
@@ -142,6 +140,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         config = config.override(changes)
     if args.out is not None:
         _check_out_dir(args.out)
+    from chainsim import metrics
+    from chainsim.simulation import simulate
+
     show_progress = not args.no_progress and not args.json
     results = simulate(config, seed=args.seed, progress=show_progress)
     summary = metrics.summary(results)
@@ -246,6 +247,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for debugging
+        if os.environ.get("CHAINSIM_DEBUG"):
+            raise
+        print(
+            f"chainsim: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in ChainSim; rerun with CHAINSIM_DEBUG=1 for details and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":  # pragma: no cover
