@@ -74,6 +74,7 @@ __all__ = [
     "COMPLETE_MAX_NODES",
     "SMALL_WORLD_REWIRE_P",
     "bitcoin_edges",
+    "bitcoin_outbound",
     "complete_edges",
     "component_labels",
     "join_components",
@@ -186,14 +187,13 @@ def join_components(n_nodes: int, edges: np.ndarray, rng: np.random.Generator) -
     return normalize_edges(n_nodes, np.concatenate((edges, extra)))
 
 
-def bitcoin_edges(n_nodes: int, rng: np.random.Generator) -> np.ndarray:
-    """Links of a Bitcoin-like network: random outbound peers, measured degree distribution.
+def bitcoin_outbound(n_nodes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Outbound connections of a Bitcoin-like network, before merging into links.
 
     Each node draws an outbound degree ``d`` from
     :data:`~chainsim.network.regions.BITCOIN_OUTBOUND_DEGREE_CDF` (capped at
-    ``n_nodes - 1``) and connects to ``d`` distinct peers other than itself, chosen
-    uniformly at random. The result is not yet guaranteed to be connected (see
-    :func:`join_components`).
+    ``n_nodes - 1``) and picks ``d`` distinct peers other than itself, uniformly at
+    random.
 
     Parameters
     ----------
@@ -204,15 +204,19 @@ def bitcoin_edges(n_nodes: int, rng: np.random.Generator) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray
-        Normalised links, shape ``(m, 2)``.
+    tuple of numpy.ndarray
+        ``(degrees, peers)``: ``degrees[u]`` is the outbound degree of ``u``;
+        ``peers`` has shape ``(n_nodes, max(degrees))`` and row ``u`` holds the chosen
+        peers of ``u`` in its first ``degrees[u]`` entries (the rest is ``-1``).
 
     Examples
     --------
-    >>> edges = bitcoin_edges(2, np.random.default_rng(0))
-    >>> edges.tolist()
-    [[0, 1]]
+    >>> degrees, peers = bitcoin_outbound(3, np.random.default_rng(5))
+    >>> degrees.tolist(), bool((peers[:, :2] != np.arange(3)[:, None]).all())
+    ([2, 2, 2], True)
     """
+    if n_nodes < 2:
+        raise ConfigError(f"network.n_nodes must be >= 2, got {n_nodes}")
     pmf = outbound_degree_pmf()
     degrees = rng.choice(np.arange(1, pmf.size + 1), size=n_nodes, p=pmf)
     degrees = np.minimum(degrees, n_nodes - 1)
@@ -238,7 +242,37 @@ def bitcoin_edges(n_nodes: int, rng: np.random.Generator) -> np.ndarray:
         cols = order[r, c]
         redraw = rng.integers(0, n_nodes - 1, size=r.size)
         peers[r, cols] = redraw + (redraw >= rows[r])
-    src = np.broadcast_to(own, peers.shape)[active]
+    peers[~active] = -1
+    return degrees.astype(np.int64), peers
+
+
+def bitcoin_edges(n_nodes: int, rng: np.random.Generator) -> np.ndarray:
+    """Links of a Bitcoin-like network: random outbound peers, measured degree distribution.
+
+    The outbound connections of :func:`bitcoin_outbound`, merged into undirected links
+    (when two nodes pick each other, that is one link). The result is not yet
+    guaranteed to be connected (see :func:`join_components`).
+
+    Parameters
+    ----------
+    n_nodes
+        Number of nodes (>= 2).
+    rng
+        The ``topology`` stream.
+
+    Returns
+    -------
+    numpy.ndarray
+        Normalised links, shape ``(m, 2)``.
+
+    Examples
+    --------
+    >>> bitcoin_edges(2, np.random.default_rng(0)).tolist()
+    [[0, 1]]
+    """
+    _, peers = bitcoin_outbound(n_nodes, rng)
+    active = peers >= 0
+    src = np.broadcast_to(np.arange(n_nodes)[:, None], peers.shape)[active]
     return normalize_edges(n_nodes, np.stack((src, peers[active]), axis=1))
 
 
