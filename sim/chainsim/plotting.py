@@ -1,0 +1,714 @@
+"""Matplotlib drawings of ChainSim result tables.
+
+Every function here takes plain tables (pandas DataFrames with the columns documented
+in :mod:`chainsim.results` or in the function) and returns the matplotlib ``Axes`` it
+drew on. Pass ``ax=`` to draw into an existing figure; without it a new figure is made
+with :class:`matplotlib.figure.Figure` (not pyplot), so drawing never touches global
+pyplot state and works the same in a script, a lesson, a grading run or a Voila demo.
+
+Labels come in English (``language="en"``) or Simplified Chinese (``language="zh"``).
+Importing this module imports matplotlib; ``import chainsim`` alone does not.
+
+Examples
+--------
+>>> import pandas as pd
+>>> blocks = pd.DataFrame({
+...     "block_id": [0, 1, 2, 3], "parent_id": [-1, 0, 0, 1],
+...     "height": [0, 1, 1, 2], "main_chain": [True, True, False, True]})
+>>> ax = plot_block_tree(blocks)
+>>> ax.get_xlabel()
+'Height (blocks)'
+>>> len(figure_png(ax.figure)) > 1000
+True
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from chainsim.errors import ConfigError
+
+__all__ = [
+    "COLORS",
+    "LANGUAGES",
+    "block_tree_layout",
+    "figure_png",
+    "new_figure",
+    "plot_block_tree",
+    "plot_chain",
+    "plot_propagation",
+    "text",
+]
+
+#: Languages the labels are available in.
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+
+#: Colours used across the figures (colour-blind friendly: Okabe & Ito 2008 palette).
+COLORS: dict[str, str] = {
+    "main": "#0072B2",  # blue
+    "stale": "#D55E00",  # vermillion
+    "ok": "#009E73",  # bluish green
+    "bad": "#D55E00",
+    "neutral": "#999999",
+    "accent": "#E69F00",  # orange
+    "members": "#0072B2",
+    "reserves": "#009E73",
+    "winners": "#56B4E9",  # sky blue
+    "losers": "#D55E00",
+    "operator": "#CC79A7",  # reddish purple
+}
+
+# Fonts that carry Chinese glyphs (Debian's fonts-noto-cjk first); matplotlib falls back
+# along this list glyph by glyph.
+_CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Serif CJK SC",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "DejaVu Sans",
+]
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "height": "Height (blocks)",
+        "branch": "Branch",
+        "main_chain": "main chain",
+        "stale": "stale (orphaned)",
+        "genesis": "genesis",
+        "tree_title": "Block tree: {n_main} on the main chain, {n_stale} stale",
+        "tree_more": " (last {shown} of {total} shown)",
+        "delay": "Time after the block was mined (s)",
+        "share_nodes": "Share of nodes that have the block",
+        "median": "median block",
+        "each_block": "one line per block",
+        "prop_title": "Block propagation ({n} blocks)",
+        "block": "Block {i}",
+        "data": "data",
+        "prev": "prev",
+        "hash": "hash",
+        "valid": "valid",
+        "invalid": "INVALID",
+        "link_broken": "link broken",
+        "no_pow": "no proof of work",
+        "chain_title": "A chain of {n} blocks",
+        "no_data": "nothing to draw yet",
+    },
+    "zh": {
+        "height": "高度（区块）",
+        "branch": "分支",
+        "main_chain": "主链",
+        "stale": "孤块（被淘汰）",
+        "genesis": "创世区块",
+        "tree_title": "区块树：主链 {n_main} 个，孤块 {n_stale} 个",
+        "tree_more": "（显示 {total} 个中的最后 {shown} 个）",
+        "delay": "区块产生后的时间（秒）",
+        "share_nodes": "已收到区块的节点比例",
+        "median": "中位区块",
+        "each_block": "每条线一个区块",
+        "prop_title": "区块传播（{n} 个区块）",
+        "block": "区块 {i}",
+        "data": "数据",
+        "prev": "前哈希",
+        "hash": "哈希",
+        "valid": "有效",
+        "invalid": "无效",
+        "link_broken": "链接断开",
+        "no_pow": "工作量证明不满足",
+        "chain_title": "{n} 个区块组成的链",
+        "no_data": "暂无可绘制的数据",
+    },
+}
+
+
+def _check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise ConfigError(
+            f"language must be one of {', '.join(repr(x) for x in LANGUAGES)}, got {language!r}"
+        )
+    return language
+
+
+def text(key: str, language: str = "en", **fields: Any) -> str:
+    """A figure label in ``language``, with ``{fields}`` filled in.
+
+    Parameters
+    ----------
+    key : str
+        Label name, for example ``"height"``.
+    language : {"en", "zh"}
+        Language of the label.
+    **fields
+        Values for the ``{placeholders}`` in the label.
+
+    Returns
+    -------
+    str
+        The label.
+
+    Raises
+    ------
+    ConfigError
+        If ``language`` is not supported.
+
+    Examples
+    --------
+    >>> text("block", "en", i=3)
+    'Block 3'
+    >>> text("block", "zh", i=3)
+    '区块 3'
+    """
+    table = _TEXT[_check_language(language)]
+    return table.get(key, _TEXT["en"].get(key, key)).format(**fields)
+
+
+def new_figure(
+    width_px: int = 640, height_px: int = 400, *, dpi: int = 100, language: str = "en"
+) -> tuple[Figure, Axes]:
+    """A new figure of a given size in pixels, with one Axes.
+
+    The figure is made without pyplot (no global state, nothing shown by accident).
+    With ``language="zh"`` the figure's fonts fall back to a CJK font for Chinese text.
+
+    Parameters
+    ----------
+    width_px, height_px : int
+        Size of the saved image in pixels at ``dpi``.
+    dpi : int
+        Dots per inch used for the size and when saving.
+    language : {"en", "zh"}
+        Chooses fonts able to show the labels.
+
+    Returns
+    -------
+    (Figure, Axes)
+
+    Examples
+    --------
+    >>> fig, ax = new_figure(390, 300)
+    >>> [round(v) for v in fig.get_size_inches() * fig.dpi]
+    [390, 300]
+    """
+    _check_language(language)
+    if width_px <= 0 or height_px <= 0:
+        raise ConfigError(
+            f"figure size must be > 0 pixels, got {width_px} x {height_px}",
+        )
+    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
+    ax = fig.add_subplot()
+    if language == "zh":
+        _use_cjk_fonts(fig)
+    return fig, ax
+
+
+def _use_cjk_fonts(fig: Figure) -> None:
+    """Mark a figure so that text drawn on it uses CJK-capable fonts."""
+    fig._chainsim_cjk = True  # type: ignore[attr-defined]
+
+
+def _font_kwargs(ax: Axes) -> dict[str, Any]:
+    if getattr(ax.figure, "_chainsim_cjk", False):
+        return {"fontfamily": _CJK_FONTS}
+    return {}
+
+
+def _apply_fonts(ax: Axes) -> None:
+    """Give every text artist of ``ax`` the CJK font list when the figure asks for it."""
+    kw = _font_kwargs(ax)
+    if not kw:
+        return
+    family = kw["fontfamily"]
+    artists = [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+    artists += list(ax.get_xticklabels()) + list(ax.get_yticklabels())
+    legend = ax.get_legend()
+    if legend is not None:
+        artists += list(legend.get_texts())
+        if legend.get_title() is not None:
+            artists.append(legend.get_title())
+    for artist in artists:
+        artist.set_fontfamily(family)
+
+
+def _axes(ax: Axes | None, language: str, size: tuple[int, int] = (640, 400)) -> Axes:
+    if ax is not None:
+        if language == "zh":
+            _use_cjk_fonts(ax.figure)  # type: ignore[arg-type]
+        return ax
+    return new_figure(*size, language=language)[1]
+
+
+def figure_png(fig: Figure | Any, *, dpi: int | None = None) -> bytes:
+    """Render a figure to PNG bytes (what a demo shows in an ``Image`` widget).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (``ax.figure`` of any Axes returned here).
+    dpi : int, optional
+        Resolution; the figure's own dpi by default.
+
+    Returns
+    -------
+    bytes
+        A PNG image.
+
+    Examples
+    --------
+    >>> fig, ax = new_figure(200, 100)
+    >>> figure_png(fig)[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi if dpi is not None else fig.dpi)
+    return buf.getvalue()
+
+
+def _require(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
+    if not isinstance(table, pd.DataFrame):
+        raise ConfigError(f"{name} must be a pandas DataFrame, got {type(table).__name__}")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ConfigError(
+            f"{name} must have the columns {', '.join(columns)}; missing {', '.join(missing)}"
+        )
+
+
+def block_tree_layout(blocks: pd.DataFrame) -> pd.DataFrame:
+    """Place every block of a block tree on a grid: x is its height, y its branch lane.
+
+    Blocks on the main chain sit in lane 0. A fork (a stale branch) gets the next free
+    lane; a branch keeps its lane while it grows, and a branch that forks again opens a
+    new lane. The layout is deterministic: children are visited main chain first, then
+    by ``block_id``.
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        Columns ``block_id``, ``parent_id`` (-1 for a root), ``height`` and
+        ``main_chain`` (bool), as in ``Results.blocks``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``block_id``, ``parent_id``, ``x`` (height), ``y`` (lane, 0 = main chain),
+        ``main_chain``; one row per block, in the input order.
+
+    Examples
+    --------
+    >>> blocks = pd.DataFrame({
+    ...     "block_id": [0, 1, 2, 3, 4], "parent_id": [-1, 0, 0, 1, 2],
+    ...     "height": [0, 1, 1, 2, 2], "main_chain": [True, True, False, True, False]})
+    >>> block_tree_layout(blocks)[["block_id", "x", "y"]].to_numpy().tolist()
+    [[0, 0, 0], [1, 1, 0], [2, 1, 1], [3, 2, 0], [4, 2, 1]]
+    """
+    _require(blocks, "blocks", ("block_id", "parent_id", "height", "main_chain"))
+    ids = blocks["block_id"].to_numpy(dtype=np.int64)
+    parents = blocks["parent_id"].to_numpy(dtype=np.int64)
+    heights = blocks["height"].to_numpy(dtype=np.int64)
+    main = blocks["main_chain"].to_numpy(dtype=bool)
+    known = set(ids.tolist())
+    children: dict[int, list[int]] = {}
+    roots: list[int] = []
+    for i, (b, p) in enumerate(zip(ids.tolist(), parents.tolist(), strict=True)):
+        if p in known and p != b:
+            children.setdefault(p, []).append(i)
+        else:
+            roots.append(i)
+
+    def order(rows: list[int]) -> list[int]:
+        return sorted(rows, key=lambda r: (not main[r], ids[r]))
+
+    lane = np.zeros(len(ids), dtype=np.int64)
+    next_lane = 1
+    # iterative depth-first walk: (row, lane)
+    stack: list[tuple[int, int]] = []
+    for k, r in enumerate(order(roots)):
+        stack.append((r, 0 if k == 0 and main[r] else -1))
+    stack.reverse()
+    while stack:
+        r, ln = stack.pop()
+        if ln < 0:
+            ln = next_lane
+            next_lane += 1
+        lane[r] = ln
+        kids = order(children.get(int(ids[r]), []))
+        pushed: list[tuple[int, int]] = []
+        for k, c in enumerate(kids):
+            if main[c] and ln == 0:
+                pushed.append((c, 0))
+            elif k == 0 and not main[c] and ln != 0:
+                pushed.append((c, ln))  # a branch continues in its own lane
+            else:
+                pushed.append((c, -1))
+        stack.extend(reversed(pushed))
+    return pd.DataFrame(
+        {
+            "block_id": ids,
+            "parent_id": parents,
+            "x": heights,
+            "y": lane,
+            "main_chain": main,
+        }
+    )
+
+
+def plot_block_tree(
+    blocks: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    max_blocks: int = 400,
+    language: str = "en",
+    title: bool = True,
+) -> Axes:
+    """Draw a block tree: the main chain in a straight line, stale branches above it.
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        ``Results.blocks`` or any table with ``block_id``, ``parent_id``, ``height``
+        and ``main_chain``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new 640 x 400 px figure by default.
+    max_blocks : int
+        Draw at most this many blocks (the highest ones), so that a long run stays
+        readable and quick to draw.
+    language : {"en", "zh"}
+        Language of the labels.
+    title : bool
+        Put the count of main-chain and stale blocks in the title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ConfigError
+        If a column is missing, ``max_blocks < 1`` or the language is unknown.
+
+    Examples
+    --------
+    >>> blocks = pd.DataFrame({
+    ...     "block_id": [0, 1, 2], "parent_id": [-1, 0, 0],
+    ...     "height": [0, 1, 1], "main_chain": [True, True, False]})
+    >>> plot_block_tree(blocks).get_title()
+    'Block tree: 2 on the main chain, 1 stale'
+    """
+    _check_language(language)
+    _require(blocks, "blocks", ("block_id", "parent_id", "height", "main_chain"))
+    if max_blocks < 1:
+        raise ConfigError(f"max_blocks must be >= 1, got {max_blocks}")
+    ax = _axes(ax, language)
+    total = len(blocks)
+    n_main = int(blocks["main_chain"].astype(bool).sum())
+    n_stale = total - n_main
+    shown = blocks
+    if total > max_blocks:
+        shown = blocks.sort_values(["height", "block_id"]).tail(max_blocks)
+    if len(shown) == 0:
+        ax.text(0.5, 0.5, text("no_data", language), ha="center", va="center")
+        ax.set_axis_off()
+        _apply_fonts(ax)
+        return ax
+    layout = block_tree_layout(shown)
+    pos = {
+        int(b): (float(x), float(y))
+        for b, x, y in layout[["block_id", "x", "y"]].itertuples(index=False)
+    }
+    segments = []
+    seg_main = []
+    for b, p, m in layout[["block_id", "parent_id", "main_chain"]].itertuples(index=False):
+        if int(p) in pos:
+            segments.append([pos[int(p)], pos[int(b)]])
+            seg_main.append(bool(m))
+    from matplotlib.collections import LineCollection
+
+    if segments:
+        colors = [COLORS["main"] if m else COLORS["stale"] for m in seg_main]
+        ax.add_collection(LineCollection(segments, colors=colors, linewidths=1.5, zorder=1))
+    big = len(layout) <= 60
+    size = 60 if big else 14
+    main_rows = layout[layout["main_chain"]]
+    stale_rows = layout[~layout["main_chain"]]
+    ax.scatter(
+        main_rows["x"],
+        main_rows["y"],
+        s=size,
+        marker="s",
+        color=COLORS["main"],
+        zorder=2,
+        label=text("main_chain", language),
+    )
+    ax.scatter(
+        stale_rows["x"],
+        stale_rows["y"],
+        s=size,
+        marker="s",
+        color=COLORS["stale"],
+        zorder=2,
+        label=text("stale", language),
+    )
+    n_lanes = int(layout["y"].max()) + 1
+    ax.set_ylim(-0.8, max(n_lanes, 2) - 0.2)
+    xmin, xmax = float(layout["x"].min()), float(layout["x"].max())
+    ax.set_xlim(xmin - 0.8, xmax + 0.8)
+    ax.set_xlabel(text("height", language))
+    ax.set_ylabel(text("branch", language))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.legend(loc="upper left", fontsize="small", frameon=False, ncols=2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title:
+        label = text("tree_title", language, n_main=n_main, n_stale=n_stale)
+        if total > max_blocks:
+            label += text("tree_more", language, shown=len(shown), total=total)
+        ax.set_title(label, fontsize="medium")
+    _apply_fonts(ax)
+    return ax
+
+
+def plot_propagation(
+    receipts: pd.DataFrame,
+    n_nodes: int | None = None,
+    ax: Axes | None = None,
+    *,
+    max_blocks: int = 60,
+    language: str = "en",
+) -> Axes:
+    """Draw how blocks spread: the share of nodes holding each block over time.
+
+    One thin line per block (the share of nodes that accepted it, against the time
+    since it was mined) and a thick line for the median block.
+
+    Parameters
+    ----------
+    receipts : pandas.DataFrame
+        ``Results.receipts``: ``block_id``, ``node`` and ``delay_s`` (seconds after the
+        block was mined; 0 for its miner).
+    n_nodes : int, optional
+        Number of nodes in the network (the denominator of the share); by default the
+        number of distinct nodes in ``receipts``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    max_blocks : int
+        Draw at most this many blocks (the first ones by ``block_id``).
+    language : {"en", "zh"}
+        Language of the labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> receipts = pd.DataFrame({"block_id": [1, 1, 1, 2, 2, 2],
+    ...     "node": [0, 1, 2, 0, 1, 2], "delay_s": [0.0, 0.2, 0.5, 0.0, 0.1, 0.3]})
+    >>> ax = plot_propagation(receipts)
+    >>> bool(ax.get_ylim()[1] >= 1.0)
+    True
+    """
+    _check_language(language)
+    _require(receipts, "receipts", ("block_id", "node", "delay_s"))
+    if max_blocks < 1:
+        raise ConfigError(f"max_blocks must be >= 1, got {max_blocks}")
+    ax = _axes(ax, language)
+    if n_nodes is None:
+        n_nodes = int(receipts["node"].nunique())
+    if n_nodes < 1:
+        raise ConfigError(f"n_nodes must be >= 1, got {n_nodes}")
+    ids = np.sort(receipts["block_id"].unique())[:max_blocks]
+    if len(ids) == 0:
+        ax.text(0.5, 0.5, text("no_data", language), ha="center", va="center")
+        ax.set_axis_off()
+        _apply_fonts(ax)
+        return ax
+    grid = np.linspace(0.0, 1.0, 101)[1:]
+    per_block = []
+    sub = receipts[receipts["block_id"].isin(ids)]
+    for k, (_, grp) in enumerate(sub.groupby("block_id", sort=True)):
+        delays = np.sort(grp["delay_s"].to_numpy(dtype=float))
+        share = np.arange(1, len(delays) + 1) / n_nodes
+        ax.step(
+            delays,
+            share,
+            where="post",
+            color=COLORS["neutral"],
+            alpha=0.4,
+            linewidth=0.8,
+            label=text("each_block", language) if k == 0 else None,
+        )
+        # time at which each share of nodes is reached (inf when never reached)
+        idx = np.ceil(grid * n_nodes).astype(int) - 1
+        times = np.where(idx < len(delays), delays[np.minimum(idx, len(delays) - 1)], np.inf)
+        per_block.append(times)
+    med = np.median(np.vstack(per_block), axis=0)
+    finite = np.isfinite(med)
+    if finite.any():
+        ax.step(
+            med[finite],
+            grid[finite],
+            where="post",
+            color=COLORS["main"],
+            linewidth=2.2,
+            label=text("median", language),
+        )
+    ax.set_ylim(0.0, 1.02)
+    ax.set_xlim(left=0.0)
+    ax.set_xlabel(text("delay", language))
+    ax.set_ylabel(text("share_nodes", language))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    ax.set_title(text("prop_title", language, n=len(ids)), fontsize="medium")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    _apply_fonts(ax)
+    return ax
+
+
+def _short(value: Any, n: int = 10) -> str:
+    s = str(value)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def plot_chain(
+    chain: pd.DataFrame | Sequence[Mapping[str, Any]],
+    ax: Axes | None = None,
+    *,
+    language: str = "en",
+    hash_chars: int = 10,
+    columns: int | None = None,
+) -> Axes:
+    """Draw a short chain of blocks as cards: data, previous hash, own hash, status.
+
+    A valid block is drawn in green; a block whose stored previous hash no longer
+    matches its parent's hash ("link broken") or whose hash misses the difficulty
+    target ("no proof of work") is drawn in red with the reason.
+
+    Parameters
+    ----------
+    chain : pandas.DataFrame or sequence of mappings
+        One row per block, in chain order, with ``data`` (str), ``prev_hash`` (hex
+        str), ``hash`` (hex str), ``links_ok`` (bool: ``prev_hash`` equals the
+        parent's hash) and ``meets_target`` (bool: the hash is below the target).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default, sized to the number of blocks.
+    language : {"en", "zh"}
+        Language of the labels.
+    hash_chars : int
+        Characters of each hash to show.
+    columns : int, optional
+        Cards per row (default: all in one row up to 3, otherwise 2 per row, which
+        keeps the drawing readable on a phone).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> rows = [
+    ...     {"data": "genesis", "prev_hash": "00" * 32, "hash": "0a" * 32,
+    ...      "links_ok": True, "meets_target": True},
+    ...     {"data": "Alice pays Bob 5", "prev_hash": "0a" * 32, "hash": "f1" * 32,
+    ...      "links_ok": True, "meets_target": False},
+    ... ]
+    >>> ax = plot_chain(rows)
+    >>> sum("INVALID" in t.get_text() for t in ax.texts)
+    1
+    """
+    _check_language(language)
+    table = chain if isinstance(chain, pd.DataFrame) else pd.DataFrame(list(chain))
+    _require(table, "chain", ("data", "prev_hash", "hash", "links_ok", "meets_target"))
+    n = len(table)
+    if columns is None:
+        columns = n if n <= 3 else 2
+    if columns < 1:
+        raise ConfigError(f"columns must be >= 1, got {columns}")
+    n_rows = max(1, math.ceil(n / columns))
+    if ax is None:
+        _, ax = new_figure(
+            max(390, 200 * min(columns, max(n, 1))), 40 + 150 * n_rows, language=language
+        )
+    elif language == "zh":
+        _use_cjk_fonts(ax.figure)  # type: ignore[arg-type]
+    ax.set_xlim(0, columns)
+    ax.set_ylim(n_rows, 0)
+    ax.set_axis_off()
+    if n == 0:
+        ax.text(columns / 2, n_rows / 2, text("no_data", language), ha="center", va="center")
+        _apply_fonts(ax)
+        return ax
+    fs = "small"
+    for i, row in enumerate(table.itertuples(index=False)):
+        r, c = divmod(i, columns)
+        ok_link = bool(row.links_ok)
+        ok_pow = bool(row.meets_target)
+        valid = ok_link and ok_pow
+        color = COLORS["ok"] if valid else COLORS["bad"]
+        x0, y0 = c + 0.05, r + 0.06
+        box = FancyBboxPatch(
+            (x0, y0),
+            0.9,
+            0.86,
+            boxstyle="round,pad=0.0,rounding_size=0.06",
+            facecolor=color + "22",
+            edgecolor=color,
+            linewidth=2.0,
+            transform=ax.transData,
+        )
+        ax.add_patch(box)
+        ax.text(
+            x0 + 0.05,
+            y0 + 0.14,
+            text("block", language, i=i),
+            fontweight="bold",
+            fontsize="medium",
+            va="center",
+        )
+        lines = [
+            f"{text('data', language)}: {_short(row.data, 18)}",
+            f"{text('prev', language)}: {_short(row.prev_hash, hash_chars)}",
+            f"{text('hash', language)}: {_short(row.hash, hash_chars)}",
+        ]
+        for k, line in enumerate(lines):
+            ax.text(
+                x0 + 0.05,
+                y0 + 0.33 + 0.15 * k,
+                line,
+                fontsize=fs,
+                va="center",
+                fontfamily="monospace" if k else None,
+            )
+        if valid:
+            status = text("valid", language)
+        else:
+            reasons = []
+            if not ok_link:
+                reasons.append(text("link_broken", language))
+            if not ok_pow:
+                reasons.append(text("no_pow", language))
+            status = text("invalid", language) + ": " + ", ".join(reasons)
+        ax.text(
+            x0 + 0.05,
+            y0 + 0.78,
+            status,
+            fontsize=fs,
+            fontweight="bold",
+            color=color,
+            va="center",
+        )
+    _apply_fonts(ax)
+    return ax
