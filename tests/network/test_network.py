@@ -223,11 +223,11 @@ def test_streams_are_independent() -> None:
     # Same normal draws, other spread (common random numbers): the standard normal
     # behind each link's factor is the same in both builds.
     ru, rv = a.region[a.edges[:, 0]], a.region[a.edges[:, 1]]
-    base = LATENCY_MS_2019[ru, rv] / 1000.0
+    table_s = LATENCY_MS_2019[ru, rv] / 1000.0
 
     def normals(net: Network, jitter: float) -> np.ndarray:
         s2 = math.log1p(jitter**2)
-        return (np.log(net.edge_latency_s / base) + s2 / 2) / math.sqrt(s2)
+        return (np.log(net.edge_latency_s / table_s) + s2 / 2) / math.sqrt(s2)
 
     np.testing.assert_allclose(normals(a, 0.1), normals(b, 0.5), atol=1e-9)
     # Region shares only change regions (and so latencies and bandwidths), not links.
