@@ -130,6 +130,9 @@ def _theme_options(lang: str) -> dict[str, Any]:
             repository_branch="main",
             path_to_docs=f"book/{lang}",
             use_repository_button=True,
-            launch_buttons={"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"},
+            launch_buttons={
+                "binderhub_url": "https://mybinder.org",
+                "notebook_interface": "jupyterlab",
+            },
         )
     return options

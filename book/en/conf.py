@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_shared"))
 
-from conf_common import configure  # noqa: E402
+from conf_common import configure
 
 configure(globals(), "en")
