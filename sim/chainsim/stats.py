@@ -5,7 +5,7 @@ from the true value it may plausibly be. A closed form "agrees" with a simulatio
 its value lies inside the interval at the stated level (95 % by default), and a value
 far outside the interval is rejected.
 
-- :func:`binomial_ci`: a frequency ``k / n`` (Wilson score interval).
+- :func:`binomial_ci`: a frequency ``k / n`` (Wilson score interval), as ``(low, high)``.
 - :func:`mean_ci`: the mean of independent values (Student t interval).
 - :func:`ratio_ci`: a ratio of sums ``sum(x) / sum(y)`` over independent batches (delta
   method with a t quantile), e.g. a revenue share estimated from batch means.
@@ -14,11 +14,14 @@ far outside the interval is rejected.
 
 Examples
 --------
->>> ci = binomial_ci(30, 100)
->>> ci.estimate, round(ci.low, 4), round(ci.high, 4)
-(0.3, 0.2189, 0.3958)
->>> ci.contains(0.25)
+>>> low, high = binomial_ci(30, 100)
+>>> round(low, 4), round(high, 4)
+(0.2189, 0.3958)
+>>> binomial_ci(30, 100).contains(0.25)
 True
+>>> mean, low, high = mean_ci([1.0, 2.0, 3.0, 4.0])
+>>> mean
+2.5
 """
 
 from __future__ import annotations
@@ -32,11 +35,29 @@ from scipy import stats as _st
 
 from chainsim.errors import ConfigError
 
-__all__ = ["Interval", "binomial_ci", "mean_ci", "proportion_test", "ratio_ci"]
+__all__ = ["Estimate", "Interval", "binomial_ci", "mean_ci", "proportion_test", "ratio_ci"]
 
 
 class Interval(NamedTuple):
-    """An estimate with a two-sided confidence interval."""
+    """A two-sided confidence interval ``(low, high)``; unpacks as a pair."""
+
+    low: float
+    """Lower end of the interval."""
+    high: float
+    """Upper end of the interval."""
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in ``[low, high]``."""
+        return bool(self.low <= value <= self.high)
+
+    @property
+    def half_width(self) -> float:
+        """Half the width of the interval."""
+        return (self.high - self.low) / 2.0
+
+
+class Estimate(NamedTuple):
+    """A point estimate with its confidence interval; unpacks as ``(estimate, low, high)``."""
 
     estimate: float
     """The point estimate."""
@@ -44,8 +65,6 @@ class Interval(NamedTuple):
     """Lower end of the interval."""
     high: float
     """Upper end of the interval."""
-    level: float
-    """Confidence level, e.g. 0.95."""
 
     def contains(self, value: float) -> bool:
         """Whether ``value`` lies in ``[low, high]``."""
@@ -94,7 +113,7 @@ def binomial_ci(k: int, n: int, level: float = 0.95) -> Interval:
     Returns
     -------
     Interval
-        ``estimate = k / n`` and the interval, within [0, 1].
+        ``(low, high)`` within [0, 1]; the estimate itself is ``k / n``.
 
     Raises
     ------
@@ -103,8 +122,8 @@ def binomial_ci(k: int, n: int, level: float = 0.95) -> Interval:
 
     Examples
     --------
-    >>> ci = binomial_ci(0, 50)
-    >>> ci.low, round(ci.high, 4)
+    >>> low, high = binomial_ci(0, 50)
+    >>> low, round(high, 4)
     (0.0, 0.0713)
     >>> binomial_ci(5, 3)
     Traceback (most recent call last):
@@ -114,18 +133,17 @@ def binomial_ci(k: int, n: int, level: float = 0.95) -> Interval:
     n = _int("n", n, 1)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= n:
         raise ConfigError(f"k must be an integer in [0, n={n}], got {k!r}")
-    lev = _level(level)
-    z = float(_st.norm.ppf(0.5 + lev / 2.0))
+    z = float(_st.norm.ppf(0.5 + _level(level) / 2.0))
     p = int(k) / n
     z2n = z * z / n
     centre = (p + z2n / 2.0) / (1.0 + z2n)
     half = z / (1.0 + z2n) * math.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
     low = 0.0 if k == 0 else max(0.0, centre - half)
     high = 1.0 if k == n else min(1.0, centre + half)
-    return Interval(p, low, high, lev)
+    return Interval(low, high)
 
 
-def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Interval:
+def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Estimate:
     """Student t interval for the mean of independent values.
 
     ``mean +- t_{n-1} * s / sqrt(n)`` with ``s`` the sample standard deviation. NaN
@@ -141,7 +159,8 @@ def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Interv
 
     Returns
     -------
-    Interval
+    Estimate
+        ``(estimate, low, high)`` with the sample mean as estimate.
 
     Raises
     ------
@@ -163,14 +182,14 @@ def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Interv
     m = float(x.mean())
     se = float(x.std(ddof=1)) / math.sqrt(x.size)
     t = float(_st.t.ppf(0.5 + lev / 2.0, x.size - 1))
-    return Interval(m, m - t * se, m + t * se, lev)
+    return Estimate(m, m - t * se, m + t * se)
 
 
 def ratio_ci(
     numerators: Sequence[float] | np.ndarray,
     denominators: Sequence[float] | np.ndarray,
     level: float = 0.95,
-) -> Interval:
+) -> Estimate:
     """Interval for ``R = sum(x) / sum(y)`` from independent batches ``(x_i, y_i)``.
 
     The ratio estimator of batch means: with ``b`` batches and residuals
@@ -188,7 +207,8 @@ def ratio_ci(
 
     Returns
     -------
-    Interval
+    Estimate
+        ``(estimate, low, high)`` with ``R`` as estimate.
 
     Raises
     ------
@@ -221,7 +241,7 @@ def ratio_ci(
     d = x - r * y
     se = math.sqrt(float(np.sum(d * d)) / (b - 1) / b) / (ysum / b)
     t = float(_st.t.ppf(0.5 + lev / 2.0, b - 1))
-    return Interval(r, r - t * se, r + t * se, lev)
+    return Estimate(r, r - t * se, r + t * se)
 
 
 def proportion_test(k: int, n: int, p0: float) -> float:
