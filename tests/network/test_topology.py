@@ -271,3 +271,68 @@ def test_property_built_graphs_are_simple_connected_and_symmetric(
         for v, lat in zip(net.adjacency[u], net.adjacency_latency_s[u], strict=True):
             assert net.latency(v, u) == lat
             assert lat > 0
+
+
+def test_custom_graph_latency_and_region_attributes() -> None:
+    graph = nx.Graph()
+    graph.add_node("x", region="JP")
+    graph.add_node("y", region=1)
+    graph.add_node("z", region="AU")
+    graph.add_edge("x", "y", latency_ms=5)
+    graph.add_edge("z", "y", latency_ms=0.5)
+    cfg = NetworkConfig(n_nodes=3, topology="custom", latency_jitter=1.0)
+    net = build_network(cfg, RandomStreams(0), graph=graph)
+    assert net.region.tolist() == [4, 1, 5]
+    assert net.latency(0, 1) == 0.005 and net.latency(2, 1) == 0.0005
+    # Bandwidth still follows the regions' table values.
+    assert net.upload_bps.tolist() == [10.2e6, 20.7e6, 11.3e6]
+    # network.latency_ms overrides the graph's latencies.
+    fixed = build_network(cfg.replace(latency_ms=40.0), RandomStreams(0), graph=graph)
+    assert set(fixed.latency_s.tolist()) == {0.04}
+
+
+def _graph_with(node_attrs: dict, edge_attrs: list) -> nx.Graph:
+    graph = nx.Graph()
+    graph.add_nodes_from((u, attrs) for u, attrs in node_attrs.items())
+    for u, v, attrs in edge_attrs:
+        graph.add_edge(u, v, **attrs)
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("graph", "message"),
+    [
+        (
+            _graph_with({0: {"region": "EU"}, 1: {}}, [(0, 1, {})]),
+            "'region' must be set on every node or on none; missing on node 1",
+        ),
+        (
+            _graph_with({0: {"region": "XX"}, 1: {"region": 0}}, [(0, 1, {})]),
+            "'region' must be one of NA, EU, SA, AP, JP, AU or an index 0..5, got 'XX'",
+        ),
+        (
+            _graph_with({0: {"region": 6}, 1: {"region": 0}}, [(0, 1, {})]),
+            "got 6 on node 0",
+        ),
+        (
+            _graph_with({}, [(0, 1, {"latency_ms": 3}), (1, 2, {})]),
+            "'latency_ms' must be set on every link or on none; 1 of 2 links lack it",
+        ),
+        (
+            _graph_with({}, [(0, 1, {"latency_ms": -3}), (1, 2, {"latency_ms": 1})]),
+            r"'latency_ms' must be a finite number >= 0, got -3 on link \(0, 1\)",
+        ),
+        (
+            _graph_with({}, [(0, 1, {"latency_ms": "fast"}), (1, 2, {"latency_ms": 1})]),
+            "got 'fast'",
+        ),
+        (
+            _graph_with({}, [(0, 1, {"latency_ms": float("nan")}), (1, 2, {"latency_ms": 1})]),
+            "got nan",
+        ),
+    ],
+)
+def test_bad_custom_graph_attributes(graph: nx.Graph, message: str) -> None:
+    cfg = NetworkConfig(n_nodes=graph.number_of_nodes(), topology="custom")
+    with pytest.raises(ConfigError, match=message):
+        build_network(cfg, RandomStreams(0), graph=graph)

@@ -17,7 +17,9 @@ log-normal factor ``exp(sigma * Z - sigma**2 / 2)`` with ``Z`` standard normal a
 ``sigma**2 = log(1 + jitter**2)``. Its mean is exactly 1 (the table value is kept on
 average) and its coefficient of variation is exactly ``latency_jitter``; jitter 0
 gives the table values exactly. With ``latency_ms`` set, every link has exactly that
-latency (no jitter): a fixed delay for experiments against theory.
+latency (no jitter): a fixed delay for experiments against theory. A custom graph may
+carry its own exact latencies (link attribute ``latency_ms``) and regions (node
+attribute ``region``); see :func:`build_network`.
 
 Bandwidth model
 ---------------
@@ -371,6 +373,63 @@ def jitter_factors(z: np.ndarray, jitter: float) -> np.ndarray:
     return np.exp(math.sqrt(sigma2) * z - sigma2 / 2.0)
 
 
+def _custom_regions(graph: nx.Graph) -> np.ndarray | None:
+    """Regions from the node attribute ``region`` of a custom graph (all or none)."""
+    values = [graph.nodes[u].get("region") for u in range(graph.number_of_nodes())]
+    given = [v is not None for v in values]
+    if not any(given):
+        return None
+    if not all(given):
+        missing = given.index(False)
+        raise ConfigError(
+            "graph node attribute 'region' must be set on every node or on none; missing "
+            f"on node {graph.nodes[missing].get('label', missing)!r}"
+        )
+    out = np.empty(len(values), dtype=np.int64)
+    for u, value in enumerate(values):
+        if isinstance(value, str) and value in REGIONS:
+            out[u] = REGIONS.index(value)
+        elif isinstance(value, int | np.integer) and 0 <= value < len(REGIONS):
+            out[u] = int(value)
+        else:
+            raise ConfigError(
+                f"graph node attribute 'region' must be one of {', '.join(REGIONS)} or an "
+                f"index 0..{len(REGIONS) - 1}, got {value!r} on node "
+                f"{graph.nodes[u].get('label', u)!r}"
+            )
+    return out
+
+
+def _custom_latency_s(graph: nx.Graph, edges: np.ndarray) -> np.ndarray | None:
+    """Link latencies from the edge attribute ``latency_ms`` of a custom graph (all or none)."""
+    values = {
+        (min(u, v), max(u, v)): data.get("latency_ms") for u, v, data in graph.edges(data=True)
+    }
+    given = [v is not None for v in values.values()]
+    if not any(given):
+        return None
+    if not all(given):
+        raise ConfigError(
+            "graph link attribute 'latency_ms' must be set on every link or on none; "
+            f"{given.count(False)} of {len(given)} links lack it"
+        )
+    out = np.empty(len(edges))
+    for i, (u, v) in enumerate(edges.tolist()):
+        value = values[(u, v)]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float | np.integer | np.floating)
+            or not 0 <= value < math.inf
+        ):
+            raise ConfigError(
+                f"graph link attribute 'latency_ms' must be a finite number >= 0, got "
+                f"{value!r} on link ({graph.nodes[u].get('label', u)!r}, "
+                f"{graph.nodes[v].get('label', v)!r})"
+            )
+        out[i] = float(value) / 1000.0
+    return out
+
+
 def build_network(
     config: NetworkConfig, streams: RandomStreams, graph: nx.Graph | None = None
 ) -> Network:
@@ -393,6 +452,11 @@ def build_network(
         A networkx graph, required for ``config.topology == "custom"`` and not allowed
         otherwise. It must be undirected, simple, connected and have exactly
         ``config.n_nodes`` nodes; nodes are relabelled ``0..n-1`` in sorted order.
+        Optional attributes, each on every node / link or on none: node ``region``
+        (a code from :data:`~chainsim.config.REGIONS` such as ``"EU"``, or its index)
+        places the nodes instead of the random draw; link ``latency_ms`` (>= 0) gives
+        exact link latencies (no jitter) instead of the table. ``config.latency_ms``,
+        when set, still overrides every link.
 
     Returns
     -------
@@ -437,11 +501,16 @@ def build_network(
     n = config.n_nodes
     edges, built = topology_edges(config, streams["topology"], graph)
 
-    shares = np.asarray(config.region_shares, dtype=float)
-    region = streams["regions"].choice(len(REGIONS), size=n, p=shares / shares.sum())
+    region = _custom_regions(graph) if graph is not None else None
+    if region is None:
+        shares = np.asarray(config.region_shares, dtype=float)
+        region = streams["regions"].choice(len(REGIONS), size=n, p=shares / shares.sum())
 
+    custom_latency_s = _custom_latency_s(graph, edges) if graph is not None else None
     if config.latency_ms is not None:
         edge_latency_s = np.full(len(edges), config.latency_ms / 1000.0)
+    elif custom_latency_s is not None:
+        edge_latency_s = custom_latency_s
     else:
         table = (LATENCY_MS_2019 + LATENCY_MS_2019.T) / 2.0
         base_s = table[region[edges[:, 0]], region[edges[:, 1]]] / 1000.0
