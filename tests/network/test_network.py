@@ -307,6 +307,44 @@ def test_constructor_checks_shapes() -> None:
         )
 
 
+def test_constructor_normalises_links_and_rejects_bad_ones() -> None:
+    ones = np.ones(3)
+    net = Network(
+        region=np.zeros(3, dtype=int),
+        upload_bps=ones,
+        download_bps=ones,
+        edges=np.array([[2, 1], [1, 0]]),
+        edge_latency_s=np.array([0.2, 0.1]),
+    )
+    assert net.edges.tolist() == [[0, 1], [1, 2]]
+    assert net.edge_latency_s.tolist() == [0.1, 0.2]
+    assert net.latency(2, 1) == 0.2
+    with pytest.raises(ConfigError, match="each link once"):
+        Network(
+            region=np.zeros(3, dtype=int),
+            upload_bps=ones,
+            download_bps=ones,
+            edges=np.array([[0, 1], [1, 0]]),
+            edge_latency_s=np.array([0.1, 0.1]),
+        )
+    with pytest.raises(ConfigError, match="to itself, got node 2"):
+        Network(
+            region=np.zeros(3, dtype=int),
+            upload_bps=ones,
+            download_bps=ones,
+            edges=np.array([[0, 1], [2, 2]]),
+            edge_latency_s=np.array([0.1, 0.1]),
+        )
+    with pytest.raises(ConfigError, match="edge_latency_s must be >= 0"):
+        Network(
+            region=np.zeros(3, dtype=int),
+            upload_bps=ones,
+            download_bps=ones,
+            edges=np.array([[0, 1]]),
+            edge_latency_s=np.array([-0.1]),
+        )
+
+
 def test_build_network_rejects_a_non_config() -> None:
     with pytest.raises(ConfigError, match="config must be a NetworkConfig"):
         build_network({"n_nodes": 5}, RandomStreams(0))  # type: ignore[arg-type]

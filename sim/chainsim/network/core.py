@@ -179,6 +179,18 @@ class Network:
             )
         if len(edges) and (edges.min() < 0 or edges.max() >= n):
             raise ConfigError(f"edges must name nodes 0..{n - 1}")
+        # Store each link once as (low, high), sorted, latencies kept aligned.
+        lo, hi = np.minimum(edges[:, 0], edges[:, 1]), np.maximum(edges[:, 0], edges[:, 1])
+        if (lo == hi).any():
+            raise ConfigError(f"edges must not link a node to itself, got node {lo[lo == hi][0]}")
+        keys = lo * np.int64(max(n, 1)) + hi
+        key_order = np.argsort(keys, kind="stable")
+        if (np.diff(keys[key_order]) == 0).any():
+            raise ConfigError("edges must list each link once (u, v and v, u are one link)")
+        edges = np.stack((lo, hi), axis=1)[key_order]
+        edge_latency_s = edge_latency_s[key_order]
+        if (edge_latency_s < 0).any() or np.isnan(edge_latency_s).any():
+            raise ConfigError("edge_latency_s must be >= 0 seconds for every link")
         u, v = edges[:, 0], edges[:, 1]
         src = np.concatenate((u, v))
         dst = np.concatenate((v, u))
