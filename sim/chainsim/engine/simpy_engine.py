@@ -1,0 +1,324 @@
+"""The message-level SimPy engine: every message is a SimPy process.
+
+This is the model written the way one would explain it. Each :class:`PeerNode` has an
+upload link (a :class:`simpy.Resource` of capacity 1, so a node uploads one block at a
+time, first come first served) and reacts to the messages it handles:
+
+* ``inv`` (a neighbour announces a block): the first one for an unknown block is
+  answered with ``getdata``;
+* ``getdata``: queue the ``block`` upload to the requester;
+* ``block`` / ``blocktxn``: the block has arrived; accept it if its parent is
+  accepted, otherwise keep it until the parent is;
+* ``cmpctblock``: rebuild the block (or, on failure, ask with ``getblocktxn``);
+* ``getblocktxn``: queue the ``blocktxn`` upload.
+
+One more process runs the mining schedule (:mod:`chainsim.engine.mining`). The rules
+and the timing arithmetic are documented in :mod:`chainsim.engine.relay`; the fast
+engine (:mod:`chainsim.engine.fast`) computes the same results without SimPy.
+
+With ``log=True`` the engine records ``(time_s, event, node, block)`` tuples: ``mined``
+and ``accepted`` events, and every message kind when the receiving node handles it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import Any, NamedTuple
+
+import simpy
+
+from chainsim.engine.relay import MESSAGE_KINDS, RunOutput, RunSetup, compact_failures
+
+__all__ = ["Message", "PeerNode", "SimPyEngine"]
+
+
+class Message(NamedTuple):
+    """A message in flight: its kind, the block it is about, who sent it."""
+
+    kind: str
+    block: int
+    sender: int
+
+
+class PeerNode:
+    """One node of the peer-to-peer network (see the module docstring).
+
+    Attributes
+    ----------
+    id : int
+        Node id.
+    tip : int
+        The block the node currently follows.
+    upload : simpy.Resource
+        The node's upload link (capacity 1).
+    """
+
+    def __init__(self, engine: SimPyEngine, node_id: int) -> None:
+        self.engine = engine
+        self.id = node_id
+        net = engine.setup.network
+        self.neighbours: list[int] = net.adjacency[node_id]
+        self.latency: dict[int, float] = dict(
+            zip(self.neighbours, net.adjacency_latency_s[node_id], strict=True)
+        )
+        self.upload = simpy.Resource(engine.env, capacity=1)
+        self.tip = 0
+        self.known: set[int] = set()  # blocks requested, handled or mined
+        self.have: set[int] = set()  # blocks handled (block, blocktxn, rebuilt) or mined
+        self.announcers: dict[int, set[int]] = {}
+        self.orphans: dict[int, list[tuple[int, int]]] = {}
+
+    # --- sending --------------------------------------------------------------
+    def send_small(self, kind: str, block: int, dst: int) -> None:
+        """Send a small message (no upload queue): handled latency + processing later."""
+        self.engine.count(kind)
+        self.engine.env.process(self._small(Message(kind, block, self.id), dst))
+
+    def _small(self, msg: Message, dst: int) -> Generator[simpy.Event, Any, None]:
+        env = self.engine.env
+        yield env.timeout(self.latency[dst])  # arrives
+        yield env.timeout(self.engine.processing_s)  # handled
+        self.engine.nodes[dst].handle(msg)
+
+    def send_queued(self, kind: str, block: int, dst: int, size_bytes: int) -> None:
+        """Queue a block-carrying message on the upload link (first in, first out)."""
+        self.engine.count(kind)
+        request = self.upload.request()  # joins the queue now, in call order
+        self.engine.env.process(
+            self._queued(Message(kind, block, self.id), dst, size_bytes, request)
+        )
+
+    def _queued(
+        self, msg: Message, dst: int, size_bytes: int, request: simpy.resources.resource.Request
+    ) -> Generator[simpy.Event, Any, None]:
+        engine = self.engine
+        env = engine.env
+        yield request  # our turn on the upload link
+        up, down = engine.up[self.id], engine.down[dst]
+        yield env.timeout(size_bytes * 8.0 / (up if up < down else down))  # transfer
+        self.upload.release(request)
+        yield env.timeout(self.latency[dst])  # arrives
+        yield env.timeout(engine.block_handling_s)  # processed and validated
+        engine.nodes[dst].handle(msg)
+
+    # --- receiving ------------------------------------------------------------
+    def handle(self, msg: Message) -> None:
+        """React to a message that has just been processed."""
+        engine = self.engine
+        kind, b, sender = msg
+        if engine.log is not None:
+            engine.log.append((engine.env.now, kind, self.id, b))
+        if kind == "inv":
+            if b in self.known:
+                self.announcers.setdefault(b, set()).add(sender)
+                return
+            self.known.add(b)
+            self.announcers.setdefault(b, set()).add(sender)
+            self.send_small("getdata", b, sender)
+        elif kind == "getdata":
+            self.send_queued("block", b, sender, engine.block_size_bytes)
+        elif kind == "getblocktxn":
+            self.send_queued("blocktxn", b, sender, engine.block_size_bytes)
+        elif kind == "cmpctblock":
+            if b in self.known:
+                return
+            self.known.add(b)
+            if engine.compact_fails(b, self.id):
+                self.send_small("getblocktxn", b, sender)
+            else:
+                self.block_arrived(b, sender)
+        else:  # block, blocktxn
+            if b in self.have:
+                return
+            self.known.add(b)
+            self.block_arrived(b, sender)
+
+    def block_arrived(self, b: int, sender: int) -> None:
+        """The node has the block: accept it, or wait for its parent."""
+        self.have.add(b)
+        parent = self.engine.setup.tree.parents[b]
+        if self.engine.accepted[parent][self.id] < math.inf:
+            self.accept(b, sender)
+        else:
+            self.orphans.setdefault(parent, []).append((b, sender))
+
+    def accept(self, b: int, sender: int) -> None:
+        """Accept ``b`` (and then any blocks that waited for it), update tip, relay."""
+        engine = self.engine
+        setup = engine.setup
+        now = engine.env.now
+        stack = [(b, sender)]
+        while stack:
+            b, sender = stack.pop()
+            engine.accepted[b][self.id] = now
+            if engine.log is not None:
+                engine.log.append((now, "accepted", self.id, b))
+            new = setup.fork_choice(setup.tree, self.tip, b)
+            if new != self.tip:
+                self.tip = new
+                engine.tip_changed(self.id, new)
+            self.relay(b, sender)
+            waiting = self.orphans.pop(b, None)
+            if waiting:
+                stack.extend(sorted(waiting, reverse=True))
+
+    def relay(self, b: int, sender: int) -> None:
+        """Pass an accepted block on, as the relay protocol says."""
+        engine = self.engine
+        relay = engine.relay
+        if relay == "inv":
+            skip = self.announcers.get(b, set())
+            for w in self.neighbours:
+                if w != sender and w not in skip:
+                    self.send_small("inv", b, w)
+        elif relay == "push":
+            for w in self.neighbours:
+                if w != sender:
+                    self.send_queued("block", b, w, engine.block_size_bytes)
+        else:
+            for w in self.neighbours:
+                if w != sender:
+                    self.send_queued("cmpctblock", b, w, engine.compact_block_bytes)
+
+
+class SimPyEngine:
+    """Runs a :class:`~chainsim.engine.relay.RunSetup` message by message in SimPy.
+
+    Parameters
+    ----------
+    setup
+        The run set-up.
+    log
+        Keep the ``(time_s, event, node, block)`` log.
+
+    Attributes
+    ----------
+    env : simpy.Environment
+    nodes : list of PeerNode
+    """
+
+    def __init__(self, setup: RunSetup, *, log: bool = False) -> None:
+        self.setup = setup
+        cfg = setup.config
+        self.env = simpy.Environment()
+        self.relay = cfg.network.relay
+        self.processing_s = setup.processing_s
+        self.block_handling_s = setup.block_handling_s
+        self.block_size_bytes = cfg.mining.block_size_bytes
+        self.compact_block_bytes = cfg.network.compact_block_bytes
+        self.inv_bytes = cfg.network.inv_bytes
+        net = setup.network
+        self.up = [float(x) for x in net.upload_bps.tolist()]
+        self.down = [float(x) for x in net.download_bps.tolist()]
+        self.n = net.n_nodes
+        self.accepted: list[list[float]] = [[0.0] * self.n]
+        self.nodes = [PeerNode(self, v) for v in range(self.n)]
+        self.miner_of_node = [-1] * self.n
+        for i, v in enumerate(setup.miner_nodes):
+            self.miner_of_node[v] = i
+        self.log: list[tuple[float, str, int, int]] | None = [] if log else None
+        self._counts = dict.fromkeys(MESSAGE_KINDS, 0)
+        self._fails: dict[int, list[bool]] = {}
+        self._redraw = self.env.event()
+        self._end_time = math.inf
+        self.n_mined = 0
+
+    def count(self, kind: str) -> None:
+        self._counts[kind] += 1
+
+    def compact_fails(self, b: int, v: int) -> bool:
+        fl = self._fails.get(b)
+        if fl is None:
+            cfg = self.setup.config
+            fl = compact_failures(self.setup.streams, b, self.n, cfg.network.compact_failure_rate)
+            self._fails[b] = fl
+        return fl[v]
+
+    def tip_changed(self, v: int, tip: int) -> None:
+        """A node moved to a new tip; a miner may now mine at another difficulty."""
+        diff = self.setup.difficulty
+        mi = self.miner_of_node[v]
+        if (
+            diff.retarget
+            and mi >= 0
+            and self.setup.schedule.set_work(mi, diff.child_work[tip], self.env.now)
+            and not self._redraw.triggered
+        ):
+            self._redraw.succeed()
+
+    def _mining(self) -> Generator[simpy.Event, Any, None]:
+        """The mining process: wait for the scheduled block, mine it, draw the next."""
+        setup = self.setup
+        sched = setup.schedule
+        tree = setup.tree
+        env = self.env
+        sched.start(env.now)
+        while True:
+            if sched.draw_time + sched.delay > setup.max_time_s:
+                sched.stop()
+                self._end_time = setup.max_time_s
+                return
+            version = sched.version
+            self._redraw = env.event()
+            # created at env.now == sched.draw_time, so it fires at draw_time + delay
+            yield env.timeout(sched.delay) | self._redraw
+            if sched.version != version:
+                continue  # drawn again (a miner's difficulty changed)
+            now = env.now
+            i = sched.fire(now)
+            if i < 0:
+                continue  # hash-rate shock, already drawn again
+            v = setup.miner_nodes[i]
+            node = self.nodes[v]
+            p = node.tip
+            b = len(tree)
+            tree.add(b, p, v, now, self.block_size_bytes, setup.difficulty.child_work[p])
+            setup.difficulty.block_added(b)
+            self.accepted.append([math.inf] * self.n)
+            node.known.add(b)
+            node.have.add(b)
+            if self.log is not None:
+                self.log.append((now, "mined", v, b))
+            self.n_mined += 1
+            node.accept(b, -1)
+            if setup.on_block is not None:
+                setup.on_block()
+            if self.n_mined >= setup.n_blocks:
+                sched.stop()
+                self._end_time = now
+                return
+            sched.draw(now)
+
+    def run(self) -> RunOutput:
+        """Run to the end and return the raw output."""
+        env = self.env
+        env.process(self._mining())
+        drain = self.setup.config.run.drain
+        n_events = 0
+        while True:
+            t = env.peek()
+            if t == math.inf:
+                break
+            if not drain and t > self._end_time:
+                break
+            env.step()
+            n_events += 1
+        sim_time = env.now if drain or self._end_time == math.inf else self._end_time
+        size = {
+            "inv": self.inv_bytes,
+            "getdata": self.inv_bytes,
+            "getblocktxn": self.inv_bytes,
+            "block": self.block_size_bytes,
+            "blocktxn": self.block_size_bytes,
+            "cmpctblock": self.compact_block_bytes,
+        }
+        messages = {k: [c, c * size[k]] for k, c in self._counts.items() if c}
+        return RunOutput(
+            accepted=self.accepted,
+            tips=[node.tip for node in self.nodes],
+            messages=messages,
+            n_events=n_events,
+            sim_time_s=sim_time,
+            log=self.log,
+        )
