@@ -43,6 +43,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import math
 from bisect import bisect_left
 from typing import Any
@@ -200,9 +201,19 @@ class Network:
         np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
         indices = dst[order]
         latency_s = lat[order]
-        ptr = indptr.tolist()
-        flat_idx = indices.tolist()
-        flat_lat = latency_s.tolist()
+        # Millions of small Python objects are made below; they hold no reference
+        # cycles, so pausing the cyclic garbage collector only saves its repeated scans.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            ptr = indptr.tolist()
+            flat_idx = indices.tolist()
+            flat_lat = latency_s.tolist()
+            adjacency = [flat_idx[ptr[i] : ptr[i + 1]] for i in range(n)]
+            adjacency_latency_s = [flat_lat[ptr[i] : ptr[i + 1]] for i in range(n)]
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         set_(self, "n_nodes", n)
         set_(self, "topology", topology)
         set_(self, "region", _readonly(region))
@@ -213,8 +224,8 @@ class Network:
         set_(self, "indptr", _readonly(indptr))
         set_(self, "indices", _readonly(indices))
         set_(self, "latency_s", _readonly(latency_s))
-        set_(self, "adjacency", [flat_idx[ptr[i] : ptr[i + 1]] for i in range(n)])
-        set_(self, "adjacency_latency_s", [flat_lat[ptr[i] : ptr[i + 1]] for i in range(n)])
+        set_(self, "adjacency", adjacency)
+        set_(self, "adjacency_latency_s", adjacency_latency_s)
         set_(self, "_upload", upload_bps.tolist())
         set_(self, "_download", download_bps.tolist())
         set_(self, "_graph", graph)

@@ -115,7 +115,9 @@ def normalize_edges(n_nodes: int, pairs: np.ndarray) -> np.ndarray:
     lo = np.minimum(pairs[:, 0], pairs[:, 1])
     hi = np.maximum(pairs[:, 0], pairs[:, 1])
     keep = lo != hi
-    keys = np.unique(lo[keep] * np.int64(n_nodes) + hi[keep])
+    keys = np.sort(lo[keep] * np.int64(n_nodes) + hi[keep])
+    if keys.size:  # unique by sort (faster here than numpy's hash-based np.unique)
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
     return np.stack((keys // n_nodes, keys % n_nodes), axis=1)
 
 
