@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 
 import networkx as nx
 import numpy as np
@@ -199,6 +201,26 @@ def test_network_is_immutable(big_exact: Network) -> None:
     for array in (big_exact.indices, big_exact.latency_s, big_exact.region, big_exact.upload_bps):
         with pytest.raises(ValueError):
             array[0] = 0
+
+
+def test_pickle_and_deepcopy_round_trip() -> None:
+    net = build_network(NetworkConfig(n_nodes=80, latency_jitter=0.3), RandomStreams(4))
+    for other in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        assert isinstance(other, Network)
+        for name in (
+            "region",
+            "upload_bps",
+            "download_bps",
+            "edges",
+            "edge_latency_s",
+            "indptr",
+            "indices",
+            "latency_s",
+        ):
+            np.testing.assert_array_equal(getattr(other, name), getattr(net, name))
+        assert other.adjacency == net.adjacency
+        assert other.adjacency_latency_s == net.adjacency_latency_s
+        assert other.topology == "bitcoin"
 
 
 def test_same_seed_same_network_other_seed_differs() -> None:

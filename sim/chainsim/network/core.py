@@ -233,6 +233,19 @@ class Network:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"a Network cannot be changed (tried to set {name!r})")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild through the constructor (pickling, copying, sending to Dask workers).
+        kwargs = {
+            "region": self.region,
+            "upload_bps": self.upload_bps,
+            "download_bps": self.download_bps,
+            "edges": self.edges,
+            "edge_latency_s": self.edge_latency_s,
+            "topology": self.topology,
+            "graph": self._graph,
+        }
+        return (_rebuild_network, (kwargs,))
+
     def __repr__(self) -> str:
         return (
             f"Network(n_nodes={self.n_nodes}, topology={self.topology!r}, n_links={self.n_links})"
@@ -370,6 +383,10 @@ class Network:
             "median_latency_ms": float(np.median(lat_ms)) if lat_ms.size else math.nan,
             "regions": self.region_counts(),
         }
+
+
+def _rebuild_network(kwargs: dict[str, Any]) -> Network:
+    return Network(**kwargs)
 
 
 def jitter_factors(z: np.ndarray, jitter: float) -> np.ndarray:
