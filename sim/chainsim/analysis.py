@@ -51,13 +51,19 @@ __all__ = [
 # --------------------------------------------------------------------------- checks
 
 
+def _plain(value: object) -> object:
+    """numpy scalars as Python numbers, so that messages read ``1.5``, not ``np.float64(1.5)``."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) and np.ndim(value) == 0 else value  # type: ignore[arg-type]
+
+
 def _share(name: str, value: float) -> float:
     """``value`` as a float in [0, 1], else a ConfigError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise ConfigError(f"{name} must be a number in [0, 1], got {value!r}")
     x = float(value)
     if not 0.0 <= x <= 1.0:  # also rejects nan
-        raise ConfigError(f"{name} must be in [0, 1], got {value!r}")
+        raise ConfigError(f"{name} must be in [0, 1], got {_plain(value)!r}")
     return x
 
 
@@ -67,7 +73,7 @@ def _count(name: str, value: int, *, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise ConfigError(f"{name} must be {what}, got {value!r}")
     if value < minimum:
-        raise ConfigError(f"{name} must be {what}, got {value!r}")
+        raise ConfigError(f"{name} must be {what}, got {_plain(value)!r}")
     return int(value)
 
 
@@ -79,7 +85,7 @@ def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
     x = float(value)
     ok = math.isfinite(x) and (x >= 0.0 if allow_zero else x > 0.0)
     if not ok:
-        raise ConfigError(f"{name} must be a finite number {bound}, got {value!r}")
+        raise ConfigError(f"{name} must be a finite number {bound}, got {_plain(value)!r}")
     return x
 
 
@@ -179,7 +185,9 @@ def double_spend_probability(q: float, z: int) -> float:
 
         r(q, z) = 1 - sum_{m=0..z} C(m + z - 1, m) (p^z q^m - q^z p^m)     (q < p)
 
-    and 1 when ``q >= p``. As in the whitepaper, "catching up" (an equally long
+    and 1 when ``q >= p``. (It is evaluated as ``P(m > z) + sum_{m<=z} C(m + z - 1, m)
+    q^z p^m``, the same sum with positive terms, so that tiny probabilities keep their
+    relative precision.) As in the whitepaper, "catching up" (an equally long
     branch) counts as success; equivalently the attacker needs a strictly longer
     branch but pre-mined one block. :func:`double_spend_probability_beta` gives the
     same value in Grunspan and Perez-Marco's closed form.
@@ -221,12 +229,14 @@ def double_spend_probability(q: float, z: int) -> float:
         return 1.0
     if q == 0.0:
         return 0.0
+    # Rosenfeld's sum rearranged into positive terms (no cancellation when r is tiny):
+    # 1 - sum_{m<=z} C(m+z-1, m) p^z q^m is P(attacker has more than z blocks), which
+    # is P(Binomial(2z, p) <= z - 1), and the other part is a plain sum.
     m = np.arange(z + 1)
-    # log C(m + z - 1, m) through gammaln: exact enough and overflow-free for large z.
     log_c = special.gammaln(m + z) - special.gammaln(m + 1) - special.gammaln(z)
-    lp, lq = math.log(p), math.log(q)
-    terms = np.exp(log_c + z * lp + m * lq) - np.exp(log_c + z * lq + m * lp)
-    return min(1.0, max(0.0, 1.0 - float(np.sum(terms))))
+    ahead = float(special.bdtr(z - 1, 2 * z, p))
+    behind = float(np.sum(np.exp(log_c + z * math.log(q) + m * math.log(p))))
+    return min(1.0, ahead + behind)
 
 
 def double_spend_probability_beta(q: float, z: int) -> float:
@@ -450,7 +460,7 @@ def decker_wattenhofer_stale_rate(
     if not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(np.diff(t) < 0):
         raise ConfigError("times_s must be finite, >= 0 and non-decreasing")
     if not np.all((f >= 0.0) & (f <= 1.0)):
-        bad = f[~((f >= 0.0) & (f <= 1.0))][0]
+        bad = float(f[~((f >= 0.0) & (f <= 1.0))][0])
         raise ConfigError(f"informed_fraction values must be in [0, 1], got {bad!r}")
     u = 1.0 - f
     uninformed_s = u[0] * t[0] + float(np.sum(0.5 * (u[1:] + u[:-1]) * np.diff(t)))
