@@ -44,14 +44,32 @@ from matplotlib.figure import Figure
 from chainsim.errors import ConfigError
 
 __all__ = [
+    "CHECKS",
+    "GENESIS_FIELDS",
+    "QUIZZES",
     "CheckReport",
     "Panel",
+    "avalanche_counts",
+    "avalanche_panel",
+    "bit_difference",
+    "chain_rows",
     "check",
     "figure_png",
+    "flip_bit",
+    "genesis_header",
+    "header_panel",
+    "leading_zero_bits",
+    "lesson_check",
     "lesson_language",
+    "lesson_quiz",
     "new_axes",
     "panel",
+    "plot_avalanche",
+    "plot_header_hash",
+    "plot_tamper",
     "quiz",
+    "tamper_panel",
+    "tampered_chain",
     "text",
     "use_cjk_fonts",
 ]
@@ -85,6 +103,24 @@ _TEXT: dict[str, dict[str, str]] = {
     "correct": {"en": "Correct.", "zh": "正确。"},
     "wrong": {"en": "Not quite, try again.", "zh": "不太对，再想一想。"},
     "choose": {"en": "Choose an answer.", "zh": "请选择一个答案。"},
+    "bits_changed": {
+        "en": "{k} of {n} hash bits changed",
+        "zh": "哈希的 {n} 个比特中有 {k} 个改变",
+    },
+    "bit_grid": {
+        "en": "Changed bits (dark) after flipping input bit {bit}",
+        "zh": "翻转输入第 {bit} 个比特后改变的比特（深色）",
+    },
+    "flip_hist_x": {
+        "en": "hash bits changed by one input-bit flip",
+        "zh": "翻转一个输入比特后改变的哈希比特数",
+    },
+    "flip_hist_y": {"en": "share of trials", "zh": "试验占比"},
+    "binomial": {"en": "coin flips: Binomial(256, 1/2)", "zh": "抛硬币：二项分布 B(256, 1/2)"},
+    "zero_bits": {"en": "leading zero bits of the hash", "zh": "哈希开头的 0 比特数"},
+    "needed": {"en": "needed (target)", "zh": "所需（目标值）"},
+    "valid": {"en": "valid proof of work", "zh": "工作量证明有效"},
+    "invalid": {"en": "not valid: hash above the target", "zh": "无效：哈希大于目标值"},
     "static_note": {
         "en": "Open this page in JupyterLab or on Binder to move the controls.",
         "zh": "在 JupyterLab 或 Binder 中打开本页即可拖动控件。",
@@ -157,23 +193,22 @@ def _pick(labels: Mapping[str, str], lang: str | None) -> str:
 def use_cjk_fonts() -> list[str]:
     """Put an installed CJK font after the default font, for Chinese labels.
 
-    Matplotlib (>= 3.6) falls back glyph by glyph along ``font.sans-serif``, so Latin
-    text keeps DejaVu Sans and Chinese characters come from the CJK font. Only fonts
-    that are installed are added, so no "font not found" warning is raised.
+    Matplotlib (>= 3.6) falls back glyph by glyph along the *explicit* families of
+    ``font.family`` (a generic name such as ``sans-serif`` resolves to one font only),
+    so the family list becomes DejaVu Sans, then the first installed CJK font, then
+    ``sans-serif``: Latin text keeps DejaVu Sans and Chinese characters come from the
+    CJK font. Only installed fonts are named, so no "font not found" warning appears.
 
     Returns
     -------
     list of str
-        The resulting ``font.sans-serif`` list.
+        The resulting ``font.family`` list.
     """
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    current = list(matplotlib.rcParams["font.sans-serif"])
-    cjk = [name for name in CJK_FONTS if name in installed and name not in current]
-    first = [name for name in current if name in installed][:1] or ["DejaVu Sans"]
-    rest = [name for name in current if name not in first]
-    families = first + cjk + rest
-    matplotlib.rcParams["font.sans-serif"] = families
-    matplotlib.rcParams["font.family"] = ["sans-serif"]
+    cjk = [name for name in CJK_FONTS if name in installed][:1]
+    base = [name for name in matplotlib.rcParams["font.sans-serif"] if name in installed][:1]
+    families = (base or ["DejaVu Sans"]) + cjk + ["sans-serif"]
+    matplotlib.rcParams["font.family"] = families
     matplotlib.rcParams["axes.unicode_minus"] = False
     return families
 
@@ -298,6 +333,323 @@ def slider(
             value=int(value), min=int(low), max=int(high), step=int(step), **common
         )
     return widgets.FloatSlider(value=value, min=low, max=high, step=step, **common)
+
+
+# --------------------------------------------------------------------------- lesson 1: hashes
+
+#: Fields of Bitcoin's genesis block header (Bitcoin Core, chainparams.cpp; see
+#: FACTS.md). Its hash is 000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f.
+GENESIS_FIELDS: dict[str, Any] = {
+    "version": 1,
+    "prev_hash": "00" * 32,
+    "merkle_root": "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
+    "time": 1231006505,
+    "bits": 0x1D00FFFF,
+    "nonce": 2083236893,
+}
+
+
+def genesis_header(**changes: int) -> Any:
+    """Bitcoin's genesis block header, optionally with some fields changed.
+
+    Returns
+    -------
+    chainsim.ledger.BlockHeader
+
+    Examples
+    --------
+    >>> genesis_header().hash_hex()
+    '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f'
+    >>> genesis_header(nonce=1).check_pow()
+    False
+    """
+    from chainsim.ledger.header import BlockHeader
+
+    return BlockHeader(**{**GENESIS_FIELDS, **changes})
+
+
+def flip_bit(data: bytes, bit: int) -> bytes:
+    """``data`` with bit number ``bit`` inverted (bit 0 = highest bit of byte 0).
+
+    Examples
+    --------
+    >>> flip_bit(b"a", 7)
+    b'`'
+    """
+    n_bits = 8 * len(data)
+    if isinstance(bit, bool) or not isinstance(bit, int | np.integer) or not 0 <= bit < n_bits:
+        raise ConfigError(f"bit must be an integer in [0, {n_bits - 1}], got {bit!r}")
+    out = bytearray(data)
+    out[bit // 8] ^= 0x80 >> (bit % 8)
+    return bytes(out)
+
+
+def _bits(digest: bytes) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(digest, dtype=np.uint8))
+
+
+def bit_difference(a: bytes, b: bytes) -> int:
+    """How many bits differ between two equally long byte strings.
+
+    Examples
+    --------
+    >>> bit_difference(bytes([0, 255]), bytes([1, 255]))
+    1
+    """
+    if len(a) != len(b):
+        raise ConfigError(f"b must have len(a) = {len(a)} bytes, got {len(b)}")
+    return int(np.count_nonzero(_bits(a) != _bits(b)))
+
+
+def avalanche_counts(message: str, n_trials: int, seed: int) -> np.ndarray:
+    """Hash bits changed (of 256) when one random bit of ``message`` is flipped.
+
+    Parameters
+    ----------
+    message : str
+        Non-empty text, hashed as UTF-8 with SHA-256.
+    n_trials : int
+        How many random single-bit flips to try.
+    seed : int
+        Seed of the random bit positions.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        One count per trial, each in [0, 256]; about 128 on average.
+
+    Examples
+    --------
+    >>> counts = avalanche_counts("hello", 200, seed=1)
+    >>> counts.shape, bool(100 < counts.mean() < 156)
+    ((200,), True)
+    """
+    from chainsim.ledger.hashing import sha256
+
+    data = message.encode("utf-8")
+    if not data:
+        raise ConfigError("message must be non-empty text, got ''")
+    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
+        raise ConfigError(f"n_trials must be a positive integer, got {n_trials!r}")
+    rng = np.random.default_rng(seed)
+    original = sha256(data)
+    positions = rng.integers(0, 8 * len(data), size=n_trials)
+    return np.array([bit_difference(original, sha256(flip_bit(data, int(p)))) for p in positions])
+
+
+def plot_avalanche(
+    message: str, bit: int, *, n_trials: int = 300, seed: int = 0, lang: str | None = None
+) -> Figure:
+    """Two panels: which hash bits one flip changes, and how many over many flips.
+
+    Parameters
+    ----------
+    message : str
+        Text hashed with SHA-256 (UTF-8).
+    bit : int
+        Input bit to flip (0 = highest bit of the first byte); wrapped modulo the
+        message length in bits.
+    n_trials, seed : int
+        Random flips for the histogram and their seed.
+    lang : str, optional
+        Label language.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from chainsim.ledger.hashing import sha256
+
+    data = message.encode("utf-8") or b" "
+    bit = int(bit) % (8 * len(data))
+    before, after = sha256(data), sha256(flip_bit(data, bit))
+    changed = (_bits(before) != _bits(after)).reshape(16, 16)
+    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
+    grid, hist = fig.subplots(1, 2, width_ratios=[1, 1.5])
+    grid.imshow(changed, cmap="Greys", vmin=0, vmax=1.6)
+    grid.set_xticks([])
+    grid.set_yticks([])
+    grid.set_title(text("bit_grid", lang, bit=bit), fontsize=9)
+    grid.set_xlabel(text("bits_changed", lang, k=int(changed.sum()), n=256))
+    counts = avalanche_counts(message or " ", n_trials, seed)
+    edges = np.arange(90.5, 167.5, 2.0)
+    hist.hist(counts, bins=edges, density=True, color="#4c72b0", alpha=0.8)
+    k = np.arange(90, 168)
+    from scipy.stats import binom
+
+    hist.plot(k, binom.pmf(k, 256, 0.5), color="#dd8452", lw=2, label=text("binomial", lang))
+    hist.axvline(int(changed.sum()), color="black", ls="--", lw=1)
+    hist.set_xlabel(text("flip_hist_x", lang))
+    hist.set_ylabel(text("flip_hist_y", lang))
+    hist.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def avalanche_panel(message: str = "Hello, blockchain!", *, seed: int = 0) -> Panel:
+    """A text box and a bit slider driving :func:`plot_avalanche`."""
+    box = widgets.Text(
+        value=message,
+        description="message",
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
+    bit = slider(0, 0, 8 * 64 - 1, 1, "bit", integer=True)
+
+    def draw(message: str, bit: int) -> Figure:
+        return plot_avalanche(message, bit, seed=seed)
+
+    return panel(draw, {"message": box, "bit": bit})
+
+
+def leading_zero_bits(hash_hex: str) -> int:
+    """Leading zero bits of a 256-bit hash given as 64 hex characters.
+
+    Examples
+    --------
+    >>> leading_zero_bits("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f")
+    43
+    """
+    value = int(hash_hex, 16)
+    return 256 - value.bit_length()
+
+
+def plot_header_hash(nonce: int, time: int, *, lang: str | None = None) -> Figure:
+    """The genesis header with ``nonce`` and ``time``: its hash against the target.
+
+    Draws the leading zero bits of the hash beside the number the target demands
+    (32 for bits 0x1d00ffff): only the real nonce and time clear the bar.
+    """
+    header = genesis_header(nonce=int(nonce), time=int(time))
+    digest = header.hash_hex()
+    zeros = leading_zero_bits(digest)
+    needed = 256 - header.target.bit_length()
+    ok = header.check_pow()
+    fig = Figure(figsize=(8.0, 2.6), layout="constrained")
+    ax = fig.add_subplot()
+    ax.barh([1], [zeros], color="#55a868" if ok else "#c44e52", height=0.5)
+    ax.barh([0], [needed], color="#8c8c8c", height=0.5)
+    ax.set_yticks([0, 1], [text("needed", lang), text("zero_bits", lang)])
+    ax.set_xlim(0, 64)
+    ax.set_title(f"{digest[:32]}\n{digest[32:]}", family="monospace", fontsize=9)
+    ax.set_xlabel(text("valid" if ok else "invalid", lang))
+    return fig
+
+
+def header_panel() -> Panel:
+    """Sliders for the genesis header's nonce and time around their real values."""
+    real_nonce, real_time = GENESIS_FIELDS["nonce"], GENESIS_FIELDS["time"]
+    nonce = slider(real_nonce, real_nonce - 20, real_nonce + 20, 1, "nonce", integer=True)
+    time = slider(real_time, real_time - 20, real_time + 20, 1, "time", integer=True)
+
+    def draw(nonce: int, time: int) -> Figure:
+        return plot_header_hash(nonce, time)
+
+    return panel(draw, {"nonce": nonce, "time": time})
+
+
+def chain_rows(blocks: Sequence[Any], report: Any) -> list[dict[str, Any]]:
+    """Rows for :func:`chainsim.plotting.plot_chain` from ledger blocks and a report.
+
+    Parameters
+    ----------
+    blocks : sequence of chainsim.ledger.Block
+        The chain, genesis first.
+    report : chainsim.ledger.ChainReport
+        ``validate_chain(blocks)``.
+
+    Returns
+    -------
+    list of dict
+        ``data``, ``prev_hash``, ``hash``, ``links_ok`` and ``meets_target`` per block;
+        any header or transaction rule other than the link counts against the proof
+        of work (the card turns red either way).
+    """
+    rules = report.rules_by_block()
+    rows = []
+    for i, block in enumerate(blocks):
+        broken = rules.get(i, [])
+        rows.append(
+            {
+                "data": f"{len(block.transactions)} tx",
+                "prev_hash": block.header.prev_hash,
+                "hash": block.hash_hex(),
+                "links_ok": "prev-hash-mismatch" not in broken,
+                "meets_target": not [r for r in broken if r != "prev-hash-mismatch"],
+            }
+        )
+    return rows
+
+
+def _chain(n_blocks: int, seed: int) -> list[Any]:
+    key = (n_blocks, seed)
+    if key not in _CHAINS:
+        from chainsim.ledger import EASY_BITS, make_chain
+
+        _CHAINS[key] = list(make_chain(n_blocks, seed=seed, bits=EASY_BITS))
+    return _CHAINS[key]
+
+
+_CHAINS: dict[tuple[int, int], list[Any]] = {}
+
+
+def tampered_chain(n_blocks: int, tampered: int, remine: bool, seed: int) -> list[Any]:
+    """A small valid chain with one transaction changed in block ``tampered``.
+
+    ``tampered = -1`` leaves the chain alone; ``remine=True`` then redoes the proof of
+    work from the tampered block on (:func:`chainsim.ledger.remine_chain`), which is
+    the work a forger must redo.
+
+    Examples
+    --------
+    >>> from chainsim.ledger import validate_chain
+    >>> validate_chain(tampered_chain(4, 2, remine=False, seed=1)).broken_blocks
+    (2, 3)
+    >>> validate_chain(tampered_chain(4, 2, remine=True, seed=1)).ok
+    True
+    """
+    from chainsim.ledger import remine_chain, tamper_transaction
+
+    if isinstance(n_blocks, bool) or not isinstance(n_blocks, int) or not 2 <= n_blocks <= 12:
+        raise ConfigError(f"n_blocks must be an integer in [2, 12], got {n_blocks!r}")
+    if not -1 <= tampered < n_blocks:
+        raise ConfigError(f"tampered must be in [-1, {n_blocks - 1}], got {tampered!r}")
+    blocks = _chain(n_blocks, seed)
+    if tampered < 0:
+        return list(blocks)
+    blocks = list(tamper_transaction(blocks, tampered))
+    return list(remine_chain(blocks, start_index=tampered)[0]) if remine else blocks
+
+
+def plot_tamper(
+    n_blocks: int, tampered: int, remine: bool, *, seed: int = 0, lang: str | None = None
+) -> Figure:
+    """Cards of a small chain after tampering (and maybe re-mining), green or red."""
+    from chainsim.ledger import validate_chain
+    from chainsim.plotting import plot_chain
+
+    blocks = tampered_chain(n_blocks, tampered, remine, seed)
+    rows = chain_rows(blocks, validate_chain(blocks))
+    ax = plot_chain(rows, language=lang or lesson_language(), columns=min(n_blocks, 5))
+    return ax.figure  # type: ignore[return-value]
+
+
+def tamper_panel(n_blocks: int = 5, *, seed: int = 0) -> Panel:
+    """Pick a block to tamper with and whether to re-mine: the chain redraws."""
+    lang = lesson_language()
+    none = {"en": "none", "zh": "不修改"}[lang]
+    label = {"en": "tamper with block", "zh": "篡改区块"}[lang]
+    options = [(none, -1)] + [(str(i), i) for i in range(n_blocks)]
+    which = widgets.Dropdown(
+        options=options, value=-1, description=label, style={"description_width": "initial"}
+    )
+    remine = widgets.Checkbox(
+        value=False, description={"en": "re-mine", "zh": "重新挖矿"}[lang], indent=False
+    )
+
+    def draw(tampered: int, remine: bool) -> Figure:
+        return plot_tamper(n_blocks, tampered, remine, seed=seed, lang=lang)
+
+    return panel(draw, {"tampered": which, "remine": remine})
 
 
 # --------------------------------------------------------------------------- feedback
@@ -529,3 +881,121 @@ class _Quiz(widgets.VBox):
 
 
 use_cjk_fonts()
+
+
+# --------------------------------------------------------------------------- lesson exercises
+
+_GENESIS_HASH = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
+_GENESIS_TARGET = 0xFFFF * 256 ** (0x1D - 3)  # bits 0x1d00ffff (FACTS.md)
+
+#: The "check yourself" questions of the lessons, by key, in both languages:
+#: (question, options, index of the right option, explanation).
+QUIZZES: dict[str, dict[str, tuple[str, tuple[str, ...], int, str]]] = {
+    "tamper": {
+        "en": (
+            "A chain has 10 blocks (numbered 0 to 9). Someone changes one transaction in "
+            "block 3 and re-mines nothing. Which blocks fail validation?",
+            (
+                "Only block 3",
+                "Blocks 3 and 4",
+                "Blocks 3 to 9",
+                "None: the change cannot be seen",
+            ),
+            1,
+            "Block 3's hash changes, so its proof of work fails and block 4's stored "
+            "previous hash no longer matches. Block 5 still matches block 4, but repairing "
+            "block 4 means re-mining it, which changes its hash and breaks block 5, and so on.",
+        ),
+        "zh": (
+            "一条链有 10 个区块（编号 0 到 9）。有人修改了区块 3 中的一笔交易，"
+            "但没有重新挖矿。哪些区块无法通过验证？",
+            ("只有区块 3", "区块 3 和区块 4", "区块 3 到区块 9", "没有：这个修改看不出来"),
+            1,
+            "区块 3 的哈希变了，所以它的工作量证明不再满足，区块 4 中保存的前一区块哈希也对不上了。"
+            "区块 5 仍然与区块 4 相符；但要修好区块 4 就得重新挖它，它的哈希随之改变，"
+            "又会打断区块 5，如此一直到链的末端。",
+        ),
+    },
+    "stale": {
+        "en": (
+            "Blocks take 10 s to reach most miners. If the block interval drops from 600 s "
+            "to 60 s, the stale rate roughly...",
+            ("stays the same", "becomes 10 times smaller", "becomes about 10 times larger"),
+            2,
+            "The stale rate is about 1 - exp(-D/T): for a small delay D it is close to D/T, "
+            "so dividing the interval T by 10 multiplies it by about 10.",
+        ),
+        "zh": (
+            "区块传到大多数矿工需要 10 秒。如果出块间隔从 600 秒降到 60 秒，孤块率大约会……",
+            ("保持不变", "变为原来的十分之一", "变为原来的大约 10 倍"),
+            2,
+            "孤块率约为 1 - exp(-D/T)：延迟 D 较小时约等于 D/T，"
+            "所以出块间隔 T 缩小为十分之一时，孤块率约增大为 10 倍。",
+        ),
+    },
+}
+
+#: The code exercises: name -> (cases, hint by language).
+CHECKS: dict[str, tuple[list[tuple[tuple[Any, ...], Any]], dict[str, str]]] = {
+    "meets_target": (
+        [
+            ((_GENESIS_HASH, _GENESIS_TARGET), True),
+            ((_GENESIS_HASH, 2**200), False),
+            (("00" * 32, 0), True),
+            (("ff" * 32, 2**256 - 1), True),
+            (("80" + "00" * 31, 2**255 - 1), False),
+        ],
+        {
+            "en": "compare int(hash_hex, 16) with target; equal counts as valid.",
+            "zh": "比较 int(hash_hex, 16) 和 target；相等也算有效。",
+        },
+    ),
+    "expected_stale_rate": (
+        [
+            ((10.0, 600.0), 1 - float(np.exp(-10 / 600))),
+            ((10.0, 60.0), 1 - float(np.exp(-10 / 60))),
+            ((0.0, 600.0), 0.0),
+            ((2.0, 1.0), 1 - float(np.exp(-2.0))),
+        ],
+        {
+            "en": "the stale rate is about 1 - exp(-delay_s / interval_s); use math.exp.",
+            "zh": "孤块率约为 1 - exp(-delay_s / interval_s)；可以用 math.exp。",
+        },
+    ),
+}
+
+
+def lesson_quiz(key: str, *, lang: str | None = None) -> widgets.VBox:
+    """The multiple-choice question ``key`` of :data:`QUIZZES`, in the lesson's language.
+
+    Examples
+    --------
+    >>> q = lesson_quiz("tamper", lang="en")
+    >>> q.verdict(1).startswith("✔"), q.verdict(0).startswith("✘")
+    (True, True)
+    """
+    if key not in QUIZZES:
+        raise ConfigError(f"key must be one of {sorted(QUIZZES)}, got {key!r}")
+    lang = lang or lesson_language()
+    question, options, answer, explanation = QUIZZES[key][lang]
+    return quiz(question, options, answer, explanation, lang=lang)
+
+
+def lesson_check(
+    name: str, function: Callable[..., Any], *, lang: str | None = None
+) -> CheckReport:
+    """Run the cases of exercise ``name`` (see :data:`CHECKS`) on ``function``.
+
+    Examples
+    --------
+    >>> def meets_target(hash_hex, target):
+    ...     return int(hash_hex, 16) <= target
+    >>> lesson_check("meets_target", meets_target, lang="en").passed
+    True
+    >>> lesson_check("meets_target", lambda h, t: int(h, 16) < t, lang="en").n_passed
+    3
+    """
+    if name not in CHECKS:
+        raise ConfigError(f"name must be one of {sorted(CHECKS)}, got {name!r}")
+    cases, hint = CHECKS[name]
+    return check(function, cases, hint=hint, lang=lang)
