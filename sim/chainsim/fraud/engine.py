@@ -630,6 +630,8 @@ class _Scheme:
         claims = self._claims(0, n)
         total = float(claims.sum())
         ratio = 1.0 if total <= 0 else min(1.0, max(self.reserves, 0.0) / total)
+        if ratio >= 1.0 - 1e-9:  # rounding only: the claims are covered
+            ratio = 1.0
         if total > 0:
             self._pay(n, None, claims * ratio)
             if ratio < 1.0:
@@ -637,10 +639,15 @@ class _Scheme:
             else:
                 paid = total
                 self.reserves -= total
+                # every claim is settled: clear rounding dust so nothing stays owed
+                self.units[:n] = 0.0
+                self.total_units = 0.0
+                self.earnings[:n] = 0.0
+                self.principal[:n] = 0.0
             self._book_withdrawal(paid)
         self.payout_ratio_at_end = ratio
         self.open = False
-        self.outcome = "wound-up" if ratio >= 1.0 - 1e-12 else "wound-up-short"
+        self.outcome = "wound-up" if ratio == 1.0 else "wound-up-short"
 
     def _state(self, day: int) -> dict[str, float]:
         return {
