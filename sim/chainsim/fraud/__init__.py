@@ -45,6 +45,7 @@ from chainsim.fraud.engine import (
     simulate_scheme,
 )
 from chainsim.fraud.metrics import (
+    compare_schemes,
     loss_by_cohort,
     loss_share,
     median_loss,
@@ -72,6 +73,7 @@ __all__ = [
     "SchemeResults",
     "break_even_days",
     "commission_schedule",
+    "compare_schemes",
     "compound_growth",
     "days_to_double",
     "days_until_saturation",

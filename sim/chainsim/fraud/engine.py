@@ -246,8 +246,8 @@ def simulate_scheme(
     Examples
     --------
     One founder pays ¥1,000 for a promised 1 % a day and takes the income out every
-    day; one newcomer a day pays ¥10. The reserves fall by ¥0 the first days, then the
-    income owed outgrows the ¥10 a day coming in:
+    day; one newcomer a day pays ¥10. The income owed soon outgrows the ¥10 a day
+    coming in, and on the last day the reserves cannot repay everyone:
 
     >>> cfg = SchemeConfig(n_days=30, daily_return=0.01, operator_cut=0.0,
     ...                    withdraw_prob=1.0, min_withdrawal_yuan=0.0, deposit_sigma=0)

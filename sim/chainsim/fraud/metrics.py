@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from chainsim.fraud.engine import LOSS_TOLERANCE_YUAN, SchemeResults
 
 __all__ = [
     "LANGUAGES",
+    "compare_schemes",
     "loss_by_cohort",
     "loss_share",
     "median_loss",
@@ -217,7 +219,7 @@ def scheme_summary(results: SchemeResults) -> dict[str, Any]:
     Keys: ``n_participants``, ``n_losers``, ``loss_share``, ``median_loss``,
     ``total_loss``, ``total_deposits``, ``operator_take``, ``operator_share`` (of the
     deposits), ``tree_depth``, ``collapse_day`` (None if it did not collapse),
-    ``outcome``, ``peak_members_day`` (the day with the most new members), ``peak_reserves``.
+    ``outcome``, ``peak_recruitment_day`` (the day with the most new members), ``peak_reserves``.
     """
     if not isinstance(results, SchemeResults):
         raise ConfigError(f"scheme_summary needs SchemeResults, got {type(results).__name__}")
@@ -236,13 +238,29 @@ def scheme_summary(results: SchemeResults) -> dict[str, Any]:
         "tree_depth": tree_depth(results),
         "collapse_day": results.collapse_day,
         "outcome": results.outcome,
-        "peak_members_day": (
+        "peak_recruitment_day": (
             int(flows["day"].iloc[int(flows["new_members"].to_numpy().argmax())])
             if len(flows)
             else None
         ),
         "peak_reserves": float(flows["reserves"].max()) if len(flows) else 0.0,
     }
+
+
+def compare_schemes(runs: Mapping[str, SchemeResults]) -> pd.DataFrame:
+    """One row per run (``scheme`` = the mapping's key) with the :func:`scheme_summary`.
+
+    >>> from chainsim.fraud import get_preset, simulate_scheme
+    >>> runs = {name: simulate_scheme(get_preset(name, population=500), seed=1)
+    ...         for name in ("ponzi-classic", "legitimate-fund")}
+    >>> table = compare_schemes(runs)
+    >>> table["scheme"].tolist(), table["outcome"].tolist()
+    (['ponzi-classic', 'legitimate-fund'], ['collapsed', 'wound-up'])
+    """
+    if not isinstance(runs, Mapping):
+        raise ConfigError(f"runs must map names to SchemeResults, got {type(runs).__name__}")
+    rows = [{"scheme": name, **scheme_summary(res)} for name, res in runs.items()]
+    return pd.DataFrame(rows)
 
 
 def _yuan(x: float) -> str:
