@@ -26,6 +26,7 @@ lessons import it explicitly (``from chainsim import teaching``).
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import os
@@ -37,25 +38,32 @@ from typing import Any
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
+import pandas as pd
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from chainsim.config import SimConfig
 from chainsim.errors import ConfigError
+from chainsim.results import Results
 
 __all__ = [
     "CHECKS",
     "GENESIS_FIELDS",
     "QUIZZES",
+    "SWEEP_INTERVALS_S",
     "CheckReport",
     "Panel",
     "avalanche_counts",
     "avalanche_panel",
     "bit_difference",
+    "block_intervals",
+    "block_time_panel",
     "chain_rows",
     "check",
     "figure_png",
     "flip_bit",
+    "fork_panel",
     "genesis_header",
     "header_panel",
     "leading_zero_bits",
@@ -65,9 +73,15 @@ __all__ = [
     "new_axes",
     "panel",
     "plot_avalanche",
+    "plot_block_times",
     "plot_header_hash",
+    "plot_stale_rates",
     "plot_tamper",
+    "propagation_panel",
     "quiz",
+    "run",
+    "stale_rate_panel",
+    "stale_rate_sweep",
     "tamper_panel",
     "tampered_chain",
     "text",
@@ -650,6 +664,276 @@ def tamper_panel(n_blocks: int = 5, *, seed: int = 0) -> Panel:
         return plot_tamper(n_blocks, tampered, remine, seed=seed, lang=lang)
 
     return panel(draw, {"tampered": which, "remine": remine})
+
+
+# --------------------------------------------------------------------------- lesson 2: mining
+
+#: Block intervals (s) of the stale-rate sweep: Bitcoin's 600 s down to one second.
+SWEEP_INTERVALS_S: tuple[float, ...] = (600.0, 150.0, 60.0, 20.0, 10.0, 5.0, 2.0, 1.0)
+
+
+@functools.lru_cache(maxsize=128)
+def run(config: SimConfig, seed: int) -> Results:
+    """``chainsim.simulate(config, seed=seed)``, remembered (panels redraw often).
+
+    Results are shared between calls: treat them as read-only.
+    """
+    from chainsim.simulation import simulate
+
+    return simulate(config, seed=seed)
+
+
+def block_intervals(results: Results) -> np.ndarray:
+    """Seconds between consecutive mined blocks (stale ones included), in time order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> blocks = pd.DataFrame({"block_id": [0, 1, 2, 3], "t_mined_s": [0.0, 5.0, 12.0, 13.0]})
+    >>> block_intervals(Results(blocks=blocks)).tolist()
+    [5.0, 7.0, 1.0]
+    """
+    times = np.sort(results.blocks["t_mined_s"].to_numpy(dtype=float))
+    return np.diff(times)
+
+
+def plot_block_times(
+    intervals_s: np.ndarray,
+    block_interval_s: float,
+    ax: Axes | None = None,
+    *,
+    lang: str | None = None,
+) -> Axes:
+    """Histogram of block intervals with the exponential density of mean ``T``.
+
+    Parameters
+    ----------
+    intervals_s : numpy.ndarray
+        Seconds between blocks.
+    block_interval_s : float
+        The configured mean ``T`` (s); the curve is ``exp(-t/T) / T``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    lang : str, optional
+        Label language.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = ax if ax is not None else new_axes()
+    t_max = max(4.0 * block_interval_s, float(np.max(intervals_s, initial=0.0)))
+    ax.hist(intervals_s, bins=30, range=(0, t_max), density=True, color="#4c72b0", alpha=0.8)
+    t = np.linspace(0, t_max, 200)
+    label = _pick({"en": "exponential, mean T", "zh": "指数分布，均值 T"}, lang)
+    ax.plot(t, np.exp(-t / block_interval_s) / block_interval_s, color="#dd8452", lw=2, label=label)
+    mean = float(np.mean(intervals_s)) if len(intervals_s) else float("nan")
+    ax.axvline(mean, color="black", ls="--", lw=1)
+    ax.set_xlabel(_pick({"en": "time between blocks (s)", "zh": "相邻区块的时间间隔（秒）"}, lang))
+    ax.set_ylabel(_pick({"en": "density", "zh": "概率密度"}, lang))
+    share = float(np.mean(intervals_s > 2 * block_interval_s)) if len(intervals_s) else 0.0
+    ax.set_title(
+        _pick(
+            {
+                "en": "{n} blocks: mean {m:.0f} s (T = {T:g} s); longer than 2T: {p:.0%}",
+                "zh": "{n} 个区块：平均 {m:.0f} 秒（T = {T:g} 秒）；超过 2T 的占 {p:.0%}",
+            },
+            lang,
+        ).format(n=len(intervals_s), m=mean, T=block_interval_s, p=share),
+        fontsize=10,
+    )
+    ax.legend()
+    return ax
+
+
+def block_time_panel(config: SimConfig, *, seed: int = 0) -> Panel:
+    """Sliders for the block interval and the number of blocks; a histogram of times."""
+    lang = lesson_language()
+    interval = slider(config.mining.block_interval_s, 1, 1000, 0.1, "T (s)", log=True)
+    n_blocks = slider(
+        300, 50, 2000, 50, _pick({"en": "blocks", "zh": "区块数"}, lang), integer=True
+    )
+
+    def draw(block_interval_s: float, n_blocks: int) -> Figure:
+        cfg = config.override(
+            {"mining.block_interval_s": round(block_interval_s, 3), "run.n_blocks": n_blocks}
+        )
+        ax = plot_block_times(block_intervals(run(cfg, seed)), cfg.mining.block_interval_s)
+        return ax.figure  # type: ignore[return-value]
+
+    return panel(draw, {"block_interval_s": interval, "n_blocks": n_blocks})
+
+
+def propagation_panel(config: SimConfig, *, seed: int = 0) -> Panel:
+    """Sliders for the number of nodes and the block size; the propagation curves."""
+    from chainsim import metrics
+    from chainsim.plotting import plot_propagation
+
+    lang = lesson_language()
+    nodes = slider(
+        config.network.n_nodes,
+        10,
+        500,
+        10,
+        _pick({"en": "nodes", "zh": "节点数"}, lang),
+        integer=True,
+    )
+    size = slider(config.mining.block_size_bytes / 1000, 1, 4000, 0.1, "kB", log=True)
+
+    def draw(n_nodes: int, size_kb: float) -> Figure:
+        cfg = config.override(
+            {
+                "network.n_nodes": n_nodes,
+                "mining.block_size_bytes": int(size_kb * 1000),
+                "run.n_blocks": 30,
+            }
+        )
+        results = run(cfg, seed)
+        ax = plot_propagation(results.receipts, n_nodes, new_axes(), language=lang)
+        t90 = metrics.propagation_summary(results)["t90_s_median"]
+        ax.axvline(t90, color="black", ls="--", lw=1)
+        ax.set_title(
+            _pick({"en": "90 % of nodes after {t:.2f} s (median block)",
+                   "zh": "中位区块 {t:.2f} 秒后到达 90% 的节点"}, lang).format(t=t90),
+            fontsize=10,
+        )  # fmt: skip
+        return ax.figure  # type: ignore[return-value]
+
+    return panel(draw, {"n_nodes": nodes, "size_kb": size})
+
+
+def fork_panel(
+    config: SimConfig, *, seed: int = 0, n_blocks: int = 60, block_interval_s: float = 2.0
+) -> Panel:
+    """A block-interval slider (starting at ``block_interval_s``) above a block tree."""
+    from chainsim.plotting import plot_block_tree
+
+    lang = lesson_language()
+    interval = slider(block_interval_s, 0.5, 600, 0.1, "T (s)", log=True)
+
+    def draw(block_interval_s: float) -> Figure:
+        cfg = config.override(
+            {"mining.block_interval_s": round(block_interval_s, 3), "run.n_blocks": n_blocks}
+        )
+        ax = plot_block_tree(run(cfg, seed).blocks, new_axes((8.0, 3.6)), language=lang)
+        return ax.figure  # type: ignore[return-value]
+
+    return panel(draw, {"block_interval_s": interval})
+
+
+def stale_rate_sweep(
+    config: SimConfig,
+    intervals_s: Sequence[float] = SWEEP_INTERVALS_S,
+    *,
+    seed: int = 0,
+    n_blocks: int = 300,
+) -> pd.DataFrame:
+    """Simulate each block interval and compare the stale rate with ``1 - exp(-D/T)``.
+
+    Parameters
+    ----------
+    config : SimConfig
+        The base configuration (network, block size ...).
+    intervals_s : sequence of float
+        Block intervals ``T`` to simulate (s).
+    seed : int
+        One seed for every run (common random numbers across intervals).
+    n_blocks : int
+        Blocks mined per run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per interval: ``block_interval_s``, ``n_blocks``, ``n_stale``,
+        ``stale_rate``, ``ci_low``, ``ci_high`` (95 % Wilson interval), ``delay_s``
+        (median time for a block to reach half of the nodes, the effective delay
+        ``D``) and ``theory`` (``1 - exp(-D/T)``, see
+        :func:`chainsim.analysis.stale_rate_estimate`).
+
+    Examples
+    --------
+    >>> import chainsim
+    >>> table = stale_rate_sweep(chainsim.get_scenario("teaching"), [60.0, 1.0], n_blocks=100)
+    >>> rates = table["stale_rate"].tolist()
+    >>> list(table["block_interval_s"]), rates[1] > rates[0]
+    ([60.0, 1.0], True)
+    """
+    from chainsim import metrics
+    from chainsim.analysis import stale_rate_estimate
+    from chainsim.stats import binomial_ci
+
+    rows = []
+    for interval in intervals_s:
+        cfg = config.override(
+            {"mining.block_interval_s": float(interval), "run.n_blocks": n_blocks}
+        )
+        results = run(cfg, seed)
+        n_mined = int((results.blocks["parent_id"] >= 0).sum())
+        rate = metrics.stale_rate(results)
+        n_stale = round(rate * n_mined)
+        low, high = binomial_ci(n_stale, n_mined)
+        delay = float(metrics.propagation_summary(results, fractions=(0.5,))["t50_s_median"])
+        rows.append(
+            {
+                "block_interval_s": float(interval),
+                "n_blocks": n_mined,
+                "n_stale": n_stale,
+                "stale_rate": rate,
+                "ci_low": low,
+                "ci_high": high,
+                "delay_s": delay,
+                "theory": stale_rate_estimate(delay, float(interval)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def plot_stale_rates(
+    table: pd.DataFrame, ax: Axes | None = None, *, lang: str | None = None
+) -> Axes:
+    """Simulated stale rates (with 95 % intervals) and the closed form, against ``T``."""
+    ax = ax if ax is not None else new_axes()
+    x = table["block_interval_s"].to_numpy()
+    y = table["stale_rate"].to_numpy()
+    err = np.vstack([y - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - y])
+    ax.errorbar(x, y, yerr=np.clip(err, 0, None), fmt="o", color="#4c72b0", capsize=3,
+                label=_pick({"en": "simulated", "zh": "模拟"}, lang))  # fmt: skip
+    order = np.argsort(x)
+    ax.plot(x[order], table["theory"].to_numpy()[order], color="#dd8452", lw=2,
+            label=_pick({"en": "1 - exp(-D/T)", "zh": "1 - exp(-D/T)"}, lang))  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xlabel(_pick({"en": "block interval T (s)", "zh": "出块间隔 T（秒）"}, lang))
+    ax.set_ylabel(_pick({"en": "stale rate", "zh": "孤块率"}, lang))
+    ax.set_ylim(bottom=0)
+    ax.set_title(
+        _pick({"en": "Effective delay D = {d:.2f} s (median time to reach half the nodes)",
+               "zh": "有效延迟 D = {d:.2f} 秒（区块到达一半节点的中位时间）"}, lang)
+        .format(d=float(table["delay_s"].median())),
+        fontsize=10,
+    )  # fmt: skip
+    ax.legend()
+    return ax
+
+
+def stale_rate_panel(config: SimConfig, *, seed: int = 0) -> Panel:
+    """A block-size slider (it sets the delay) above the stale-rate sweep."""
+    lang = lesson_language()
+    size = slider(config.mining.block_size_bytes / 1000, 1, 4000, 0.1, "kB", log=True)
+    n_blocks = slider(
+        300,
+        100,
+        1000,
+        100,
+        _pick({"en": "blocks per run", "zh": "每次运行的区块数"}, lang),
+        integer=True,
+    )
+
+    def draw(size_kb: float, n_blocks: int) -> Figure:
+        cfg = config.override({"mining.block_size_bytes": int(size_kb * 1000)})
+        table = stale_rate_sweep(cfg, seed=seed, n_blocks=n_blocks)
+        return plot_stale_rates(table, lang=lang).figure  # type: ignore[return-value]
+
+    return panel(draw, {"size_kb": size, "n_blocks": n_blocks})
 
 
 # --------------------------------------------------------------------------- feedback
