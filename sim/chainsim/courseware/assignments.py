@@ -586,7 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="course root (default: the current folder if it holds nbgrader_config.py, "
         "else ./assignments)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     course = args.course_dir if args.course_dir is not None else _default_course_dir()
     try:
         for source in find_sources(course, args.assignment_ids):
