@@ -576,16 +576,18 @@ def validate_transaction(
     if not tx.outputs:
         raise TransactionError(f"transaction {tx.txid} has no outputs", rule="no-outputs")
     seen: set[OutPoint] = set()
-    total_in = 0
     for i, tin in enumerate(tx.inputs):
-        op = tin.outpoint
-        if op in seen:
+        if tin.outpoint in seen:
             raise DoubleSpendError(
-                f"transaction {tx.txid} spends output {op} twice",
+                f"transaction {tx.txid} spends output {tin.outpoint} twice",
                 rule="duplicate-input",
                 input_index=i,
             )
-        seen.add(op)
+        seen.add(tin.outpoint)
+    total_in = 0
+    spent_outputs = []
+    for i, tin in enumerate(tx.inputs):
+        op = tin.outpoint
         if spent_in_block is not None and op in spent_in_block:
             raise DoubleSpendError(
                 f"transaction {tx.txid} inputs[{i}] spends output {op}, already spent "
@@ -607,8 +609,7 @@ def validate_transaction(
                 input_index=i,
             )
         total_in += spent.value_sat
-        if check_signatures:
-            _check_signature(tx, i, tin, spent)
+        spent_outputs.append(spent)
     total_out = tx.total_out_sat
     if total_out > MAX_MONEY_SAT:
         raise TransactionError(
@@ -619,6 +620,10 @@ def validate_transaction(
             f"transaction {tx.txid} spends {total_out} sat but its inputs hold only "
             f"{total_in} sat (overspend by {total_out - total_in} sat)"
         )
+    # Signatures last: they are the expensive check.
+    if check_signatures:
+        for i, (tin, spent) in enumerate(zip(tx.inputs, spent_outputs, strict=True)):
+            _check_signature(tx, i, tin, spent)
     if spent_in_block is not None:
         spent_in_block.update(seen)
     return total_in - total_out
