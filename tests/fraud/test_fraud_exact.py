@@ -173,3 +173,25 @@ def test_asset_backed_fund_pays_value_exactly() -> None:
     paid = res.participants["paid_out"].to_numpy()
     np.testing.assert_allclose(paid, [100.0 * 1.01**4, 100.0 * 1.01**2], rtol=1e-12)
     assert res.participants["static_income"].to_numpy() == pytest.approx(paid - 100.0)
+
+
+def test_fund_emptied_then_refilled_prices_the_newcomer_fairly() -> None:
+    # A takes everything out on day 1; B joins on day 5 into an empty fund that then
+    # earns 1 % a day: B alone owns it.
+    cfg = SchemeConfig(
+        payout_rule="asset-backed",
+        n_days=8,
+        operator_cut=0.0,
+        daily_return=0.0,
+        external_yield_daily=0.01,
+        withdraw_prob=1.0,
+        withdraw_fraction=1.0,
+        min_withdrawal_yuan=0.0,
+        lockup_days=1,
+    )
+    res = simulate_scheme(cfg, seed=0, arrivals=[(0, -1, 333.33), (5, -1, 777.77)])
+    paid = res.participants["paid_out"].to_numpy()
+    assert paid[0] == pytest.approx(333.33 * 1.01, rel=1e-12)
+    # B withdraws everything each day from day 6: one day of yield
+    assert paid[1] == pytest.approx(777.77 * 1.01, rel=1e-12)
+    assert res.outcome == "wound-up"

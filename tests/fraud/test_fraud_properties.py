@@ -191,3 +191,44 @@ def test_import_keeps_plotting_libraries_out() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n_days=st.integers(1, 120),
+    arrivals=st.integers(1, 15),
+    withdraw_prob=st.floats(0.0, 1.0),
+    withdraw_fraction=st.floats(0.01, 1.0),
+    lockup=st.integers(0, 10),
+    sigma=st.floats(0.0, 1.5),
+    seed=st.integers(0, 2**32),
+)
+def test_a_fund_with_no_yield_and_no_fees_returns_exactly_what_each_paid_in(
+    n_days: int,
+    arrivals: int,
+    withdraw_prob: float,
+    withdraw_fraction: float,
+    lockup: int,
+    sigma: float,
+    seed: int,
+) -> None:
+    # No one's money can end up with anyone else, however people withdraw.
+    cfg = SchemeConfig(
+        payout_rule="asset-backed",
+        n_days=n_days,
+        population=2000,
+        recruitment="fixed",
+        arrivals_per_day=arrivals,
+        deposit_sigma=sigma,
+        operator_cut=0.0,
+        daily_return=0.0,
+        withdraw_prob=withdraw_prob,
+        withdraw_fraction=withdraw_fraction,
+        min_withdrawal_yuan=0.0,
+        lockup_days=lockup,
+    )
+    res = simulate_scheme(cfg, seed=seed)
+    p = res.participants
+    assert res.outcome == "wound-up"
+    np.testing.assert_allclose(p["paid_out"], p["paid_in"], rtol=1e-9)
+    assert (p["claim_left"].abs() <= 1e-9 * p["paid_in"]).all()

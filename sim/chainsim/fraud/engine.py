@@ -432,14 +432,29 @@ class _Scheme:
         pos = np.arange(n) if mask is None else np.nonzero(mask)[0]
         self.paid_out[pos] += pay
         if self.asset_backed:
-            nav = self._nav()
-            redeemed = np.minimum(pay / nav, self.units[pos]) if nav > 0 else self.units[pos]
-            self.units[pos] -= redeemed
+            # redeem the paid share of each holding (x / x is exactly 1: a full
+            # withdrawal leaves no fractional shares behind)
+            value = self.units[pos] * self._nav()
+            share = np.divide(pay, value, out=np.ones_like(pay), where=value > 0)
+            self.units[pos] -= self.units[pos] * np.clip(share, 0.0, 1.0)
             self.total_units = float(self.units[: self.n].sum())
+            self._settle_dust()
         else:
             from_earn = np.minimum(pay, self.earnings[pos])
             self.earnings[pos] -= from_earn
             self.principal[pos] = np.maximum(self.principal[pos] - (pay - from_earn), 0.0)
+
+    def _settle_dust(self) -> None:
+        """Treat a fund holding (nearly) nothing as empty.
+
+        When the reserves are down to floating-point dust, the value of a share
+        (dust / dust) is meaningless; the remaining shares are worth less than a
+        billionth of the deposits and are cancelled, so a later depositor buys in at
+        a sound price.
+        """
+        if self.total_units > 0 and self.reserves <= 1e-9 * max(1.0, self.cum["deposits"]):
+            self.units[: self.n] = 0.0
+            self.total_units = 0.0
 
     def _close(self, day: int, outcome: str) -> None:
         self.open = False
@@ -531,6 +546,8 @@ class _Scheme:
         self.paid_in[lo:hi] = deps
         total = float(deps.sum())
         cut = cfg.operator_cut * total
+        if self.asset_backed:
+            self._settle_dust()
         nav = self._nav()
         self.n = hi
         # commissions up the tree: level 1 is the direct recruiter
