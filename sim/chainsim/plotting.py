@@ -48,6 +48,7 @@ __all__ = [
     "plot_block_tree",
     "plot_chain",
     "plot_propagation",
+    "plot_scheme",
     "text",
 ]
 
@@ -69,17 +70,28 @@ COLORS: dict[str, str] = {
     "operator": "#CC79A7",  # reddish purple
 }
 
-# Fonts that carry Chinese glyphs (Debian's fonts-noto-cjk first); matplotlib falls back
-# along this list glyph by glyph.
-_CJK_FONTS = [
+# Fonts that carry Chinese glyphs (Debian's fonts-noto-cjk first). Only the installed
+# ones are used, and matplotlib falls back along the list glyph by glyph.
+_CJK_FONTS = (
     "Noto Sans CJK SC",
     "Noto Sans CJK JP",
-    "Noto Serif CJK SC",
+    "Source Han Sans SC",
     "WenQuanYi Zen Hei",
-    "SimHei",
     "Microsoft YaHei",
-    "DejaVu Sans",
-]
+    "PingFang SC",
+    "Noto Serif CJK SC",
+)
+
+
+def _cjk_families() -> list[str]:
+    """Installed CJK fonts from :data:`_CJK_FONTS`, then the default sans-serif fonts."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = [name for name in _CJK_FONTS if name in installed]
+    rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f in installed]
+    return found + [f for f in rest if f not in found] + ["DejaVu Sans"]
+
 
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -105,6 +117,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_pow": "no proof of work",
         "chain_title": "A chain of {n} blocks",
         "no_data": "nothing to draw yet",
+        "day": "Day",
+        "members": "Members",
+        "reserves": "Reserves (¥ million)",
+        "people": "People",
+        "winners": "ahead so far (got back more than paid in)",
+        "losers": "behind so far (got back less)",
+        "collapse": "collapse (day {day})",
+        "exit": "operator ran off (day {day})",
     },
     "zh": {
         "height": "高度（区块）",
@@ -129,6 +149,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_pow": "工作量证明不满足",
         "chain_title": "{n} 个区块组成的链",
         "no_data": "暂无可绘制的数据",
+        "day": "天数",
+        "members": "参与人数",
+        "reserves": "资金池（百万元）",
+        "people": "人数",
+        "winners": "目前盈利（拿回多于投入）",
+        "losers": "目前亏损（拿回少于投入）",
+        "collapse": "崩盘（第 {day} 天）",
+        "exit": "运营者卷款跑路（第 {day} 天）",
     },
 }
 
@@ -218,26 +246,18 @@ def _use_cjk_fonts(fig: Figure) -> None:
     fig._chainsim_cjk = True  # type: ignore[attr-defined]
 
 
-def _font_kwargs(ax: Axes) -> dict[str, Any]:
-    if getattr(ax.figure, "_chainsim_cjk", False):
-        return {"fontfamily": _CJK_FONTS}
-    return {}
-
-
 def _apply_fonts(ax: Axes) -> None:
-    """Give every text artist of ``ax`` the CJK font list when the figure asks for it."""
-    kw = _font_kwargs(ax)
-    if not kw:
+    """Give every text of ``ax`` the CJK font list when its figure asks for it.
+
+    Texts made later (tick labels at draw time) get the fonts from :func:`figure_png`,
+    which draws CJK figures with the CJK fonts first in ``font.sans-serif``.
+    """
+    if not getattr(ax.figure, "_chainsim_cjk", False):
         return
-    family = kw["fontfamily"]
-    artists = [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
-    artists += list(ax.get_xticklabels()) + list(ax.get_yticklabels())
-    legend = ax.get_legend()
-    if legend is not None:
-        artists += list(legend.get_texts())
-        if legend.get_title() is not None:
-            artists.append(legend.get_title())
-    for artist in artists:
+    family = _cjk_families()
+    from matplotlib.text import Text
+
+    for artist in ax.findobj(Text):
         artist.set_fontfamily(family)
 
 
@@ -271,7 +291,11 @@ def figure_png(fig: Figure | Any, *, dpi: int | None = None) -> bytes:
     True
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi if dpi is not None else fig.dpi)
+    rc: dict[str, Any] = {}
+    if getattr(fig, "_chainsim_cjk", False):
+        rc = {"font.family": "sans-serif", "font.sans-serif": _cjk_families()}
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]
+        fig.savefig(buf, format="png", dpi=dpi if dpi is not None else fig.dpi)
     return buf.getvalue()
 
 
@@ -712,3 +736,122 @@ def plot_chain(
         )
     _apply_fonts(ax)
     return ax
+
+
+def plot_scheme(
+    cashflows: pd.DataFrame,
+    collapse_day: int | None = None,
+    axes: Sequence[Axes] | None = None,
+    *,
+    operator_exit: bool = False,
+    language: str = "en",
+) -> list[Axes]:
+    """Draw an investment scheme over time: members, reserves, winners and losers.
+
+    Three stacked panels sharing the day axis: members who have joined, the money the
+    scheme holds (¥ million), and how many members so far got back more than they paid
+    in (winners) or less (losers). A dashed line marks the collapse.
+
+    Parameters
+    ----------
+    cashflows : pandas.DataFrame
+        ``SchemeResults.cashflows`` (see :mod:`chainsim.fraud`): one row per day with
+        ``day``, ``members``, ``reserves`` (¥), ``winners`` and ``losers``.
+    collapse_day : int, optional
+        Day of the collapse or the operator's exit (None: no marker).
+    axes : sequence of three Axes, optional
+        Where to draw; by default a new figure 390 px wide (a phone screen) and
+        560 px tall, drawn at twice that resolution.
+    operator_exit : bool
+        Label the marker as the operator's exit instead of a collapse.
+    language : {"en", "zh"}
+        Language of the labels.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        The three panels, top to bottom.
+
+    Examples
+    --------
+    >>> cash = pd.DataFrame({"day": [0, 1, 2], "members": [10, 30, 60],
+    ...     "reserves": [4e4, 9e4, 0.0], "winners": [0, 2, 5], "losers": [10, 28, 55]})
+    >>> axes = plot_scheme(cash, collapse_day=2)
+    >>> [ax.get_ylabel() for ax in axes]
+    ['Members', 'Reserves (¥ million)', 'People']
+    """
+    _check_language(language)
+    _require(cashflows, "cashflows", ("day", "members", "reserves", "winners", "losers"))
+    if axes is None:
+        fig = Figure(figsize=(3.9, 5.6), dpi=200, layout="constrained")
+        if language == "zh":
+            _use_cjk_fonts(fig)
+        axs = list(fig.subplots(3, 1, sharex=True))
+    else:
+        axs = list(axes)
+        if len(axs) != 3:
+            raise ConfigError(f"axes must hold 3 Axes, got {len(axs)}")
+        if language == "zh":
+            _use_cjk_fonts(axs[0].figure)
+    day = cashflows["day"].to_numpy(dtype=float)
+    ax_m, ax_r, ax_w = axs
+    ax_m.plot(day, cashflows["members"], color=COLORS["members"], linewidth=1.8)
+    ax_m.set_ylabel(text("members", language))
+    ax_r.fill_between(
+        day,
+        cashflows["reserves"].to_numpy(dtype=float) / 1e6,
+        color=COLORS["reserves"],
+        alpha=0.35,
+        linewidth=0,
+    )
+    ax_r.plot(day, cashflows["reserves"] / 1e6, color=COLORS["reserves"], linewidth=1.8)
+    ax_r.set_ylabel(text("reserves", language))
+    ax_w.plot(
+        day,
+        cashflows["losers"],
+        color=COLORS["losers"],
+        linewidth=1.8,
+        label=text("losers", language),
+    )
+    ax_w.plot(
+        day,
+        cashflows["winners"],
+        color=COLORS["winners"],
+        linewidth=1.8,
+        label=text("winners", language),
+    )
+    ax_w.set_ylabel(text("people", language))
+    ax_w.set_xlabel(text("day", language))
+    ax_w.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        fontsize="x-small",
+        frameon=False,
+        ncols=1,
+        borderaxespad=0.1,
+    )
+    for ax in axs:
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3, linewidth=0.5)
+        ax.tick_params(labelsize="small")
+        ax.yaxis.label.set_size("small")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    ax_r.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    if len(day):
+        last = max(float(day.max()), float(collapse_day or 0), 1.0)
+        ax_w.set_xlim(0, last * 1.03)
+    if collapse_day is not None:
+        key = "exit" if operator_exit else "collapse"
+        for ax in axs:
+            ax.axvline(collapse_day, color=COLORS["bad"], linestyle="--", linewidth=1.2)
+        ax_m.set_title(
+            text(key, language, day=int(collapse_day)),
+            color=COLORS["bad"],
+            fontsize="small",
+            loc="right",
+        )
+    for ax in axs:
+        _apply_fonts(ax)
+    return axs

@@ -33,8 +33,11 @@ from chainsim import plotting
 from chainsim.errors import ChainSimError, ConfigError
 
 __all__ = [
+    "FRAUD_MAX_POPULATION",
     "LANGUAGES",
+    "FraudPanel",
     "Panel",
+    "fraud_panel",
     "label",
 ]
 
@@ -223,3 +226,290 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     wrapped.__name__ = fn.__name__
     wrapped.__doc__ = fn.__doc__
     return wrapped
+
+
+# -- the investment-scheme (fraud) demo ------------------------------------------------
+
+#: Largest population a fraud panel simulates (bounds the work of one callback).
+FRAUD_MAX_POPULATION = 50_000
+
+_FRAUD_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Who pays for the promised returns?",
+        "scheme": "Scheme",
+        "return": "Promised return a day",
+        "levels": "Commission levels",
+        "commission": "Commission, level 1",
+        "recruitment": "Recruiting pull",
+        "operator_cut": "Operator's cut",
+        "seed": "Random seed",
+        "commission_note": "Each further level earns half of the level above.",
+        "members_line": (
+            "{n_members:,} joined; {losers:,} got back less than they paid in "
+            "({loss_share:.0%}). The operator took ¥{operator:,.0f}."
+        ),
+    },
+    "zh": {
+        "title": "承诺的高收益，是谁在买单？",
+        "scheme": "模式",
+        "return": "承诺日收益",
+        "levels": "提成层级",
+        "commission": "第 1 层提成",
+        "recruitment": "拉人速度",
+        "operator_cut": "运营者抽成",
+        "seed": "随机种子",
+        "commission_note": "每往下一层，提成减半。",
+        "members_line": (
+            "共 {n_members:,} 人加入；{losers:,} 人拿回的钱少于投入（{loss_share:.0%}）。"
+            "运营者拿走 {operator:,.0f} 元。"
+        ),
+    },
+}
+
+
+class FraudPanel(Panel):
+    """An investment scheme with sliders: promised return, commissions, recruitment.
+
+    Each change runs :func:`chainsim.fraud.simulate_scheme` once (at most
+    :data:`FRAUD_MAX_POPULATION` participants, a few hundredths of a second) and redraws
+    members, reserves, and winners against losers over time
+    (:func:`chainsim.plotting.plot_scheme`), with the plain summary sentence of
+    :func:`chainsim.fraud.summary_sentence` below.
+
+    Parameters
+    ----------
+    preset : str
+        Starting scheme, a name from :func:`chainsim.fraud.list_presets`.
+    population : int
+        Potential participants (1 to :data:`FRAUD_MAX_POPULATION`).
+    seed : int
+        Seed of every run (the same settings always give the same picture).
+    language : {"en", "zh"}
+        Language of the labels, the figure and the summary.
+    **changes
+        Starting values for :class:`chainsim.fraud.SchemeConfig` fields (for example
+        ``daily_return=0.01``). Bad values are reported in the panel, not raised.
+    """
+
+    def __init__(
+        self,
+        preset: str = "pyramid-mlm",
+        *,
+        population: int = 10_000,
+        seed: int = 1,
+        language: str = "en",
+        **changes: Any,
+    ) -> None:
+        from chainsim import fraud
+
+        super().__init__(language=language, title=self._fraud_text("title", language))
+        self._fraud = fraud
+        self.seed = seed
+        self.population = population
+        self.changes = dict(changes)
+        self.results: Any = None
+        self._loading_preset = False
+        names = fraud.list_presets()
+        titles = [
+            (fraud.PRESETS[n].title_zh if language == "zh" else fraud.PRESETS[n].title, n)
+            for n in names
+        ]
+        self.scheme = self._styled(
+            W.Dropdown(
+                options=titles,
+                value=preset if preset in names else names[0],
+                description=self._t("scheme"),
+            )
+        )
+        self.scheme.add_class("chainsim-select-scheme")
+        self.daily_return = self._styled(
+            W.FloatSlider(
+                value=0.005,
+                min=0.0,
+                max=0.03,
+                step=0.001,
+                readout_format=".1%",
+                continuous_update=False,
+                description=self._t("return"),
+            )
+        )
+        self.daily_return.add_class("chainsim-slider-return")
+        self.levels = self._styled(
+            W.IntSlider(
+                value=3, min=0, max=10, continuous_update=False, description=self._t("levels")
+            )
+        )
+        self.levels.add_class("chainsim-slider-levels")
+        self.commission = self._styled(
+            W.FloatSlider(
+                value=0.1,
+                min=0.0,
+                max=0.5,
+                step=0.01,
+                readout_format=".0%",
+                continuous_update=False,
+                description=self._t("commission"),
+            )
+        )
+        self.commission.add_class("chainsim-slider-commission")
+        self.recruitment = self._styled(
+            W.FloatSlider(
+                value=0.06,
+                min=0.0,
+                max=0.3,
+                step=0.01,
+                readout_format=".2f",
+                continuous_update=False,
+                description=self._t("recruitment"),
+            )
+        )
+        self.recruitment.add_class("chainsim-slider-recruitment")
+        self.operator_cut = self._styled(
+            W.FloatSlider(
+                value=0.15,
+                min=0.0,
+                max=0.6,
+                step=0.01,
+                readout_format=".0%",
+                continuous_update=False,
+                description=self._t("operator_cut"),
+            )
+        )
+        self.operator_cut.add_class("chainsim-slider-operator")
+        note = W.HTML(f"<small>{html.escape(self._t('commission_note'))}</small>")
+        self.figure.layout.max_width = "480px"
+        self.scheme.observe(self._on_preset, names="value")
+        # Check the starting values once as given: sliders would silently clamp them.
+        self._start_error: ChainSimError | None = None
+        try:
+            self._check_population()
+            fraud.get_preset(preset, population=population, **changes)
+        except ChainSimError as exc:
+            self._start_error = exc
+        except TypeError as exc:
+            self._start_error = ConfigError(str(exc))
+        self._load_preset(self.scheme.value, apply_changes=True)
+        watched = [
+            self.daily_return,
+            self.levels,
+            self.commission,
+            self.recruitment,
+            self.operator_cut,
+        ]
+        self._finish(
+            [
+                self._row([self.scheme]),
+                self._row([self.daily_return, self.recruitment]),
+                self._row([self.levels, self.commission]),
+                self._row([self.operator_cut, note]),
+            ],
+            watched,
+        )
+
+    @staticmethod
+    def _fraud_text(key: str, language: str, **fields: Any) -> str:
+        return label(_FRAUD_LABELS, key, language, **fields)
+
+    def _t(self, key: str, **fields: Any) -> str:
+        return self._fraud_text(key, self.language, **fields)
+
+    def _load_preset(self, name: str, *, apply_changes: bool = False) -> None:
+        """Set the sliders to a preset's values without running once per slider."""
+        values = dict(self._fraud.PRESETS[name].values)
+        if apply_changes:
+            values.update(self.changes)
+        cfg_default = self._fraud.SchemeConfig()
+        rates = tuple(values.get("commission_rates", cfg_default.commission_rates))
+        self._loading_preset = True
+        try:
+            for widget, value in (
+                (self.daily_return, values.get("daily_return", cfg_default.daily_return)),
+                (self.levels, len(rates)),
+                (self.commission, rates[0] if rates else self.commission.value),
+                (self.recruitment, values.get("contagion_rate", cfg_default.contagion_rate)),
+                (self.operator_cut, values.get("operator_cut", cfg_default.operator_cut)),
+            ):
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    if value > widget.max:  # a valid start beyond the slider's range
+                        widget.max = value
+                    widget.value = value  # sliders clamp; the start check reports bad values
+            self.daily_return.disabled = values.get("payout_rule") == "asset-backed"
+        finally:
+            self._loading_preset = False
+
+    def _on_preset(self, change: dict[str, Any]) -> None:
+        self._load_preset(change["new"])
+        self.refresh()
+
+    def _on_change(self, change: dict[str, Any] | None = None) -> None:
+        if not self._loading_preset:
+            self.refresh()
+
+    def _check_population(self) -> None:
+        n = self.population
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= FRAUD_MAX_POPULATION:
+            raise ConfigError(
+                f"population must be a whole number from 1 to {FRAUD_MAX_POPULATION:,} "
+                f"in this demo, got {n!r}"
+            )
+
+    def config(self) -> Any:
+        """The :class:`chainsim.fraud.SchemeConfig` the controls describe.
+
+        Raises
+        ------
+        ConfigError
+            If the settings are impossible (the message says which and why).
+        """
+        fraud = self._fraud
+        self._check_population()
+        rates = fraud.commission_schedule(int(self.levels.value), float(self.commission.value), 0.5)
+        values: dict[str, Any] = {
+            **self.changes,
+            "population": self.population,
+            "commission_rates": rates,
+            "contagion_rate": float(self.recruitment.value),
+            "operator_cut": float(self.operator_cut.value),
+        }
+        if fraud.PRESETS[self.scheme.value].values.get("payout_rule") != "asset-backed":
+            values["daily_return"] = float(self.daily_return.value)
+        return fraud.get_preset(self.scheme.value, **values)
+
+    def _compute(self) -> tuple[bytes, str]:
+        fraud = self._fraud
+        if self._start_error is not None:
+            exc, self._start_error = self._start_error, None
+            raise exc
+        cfg = self.config()
+        res = fraud.simulate_scheme(cfg, seed=self.seed)
+        self.results = res
+        axes = plotting.plot_scheme(
+            res.cashflows,
+            res.collapse_day,
+            operator_exit=res.outcome == "operator-exit",
+            language=self.language,
+        )
+        png = plotting.figure_png(axes[0].figure)
+        sentence = fraud.summary_sentence(res, language=self.language, include_outcome=True)
+        return png, f"<p style='font-size:1.05em;line-height:1.4'>{html.escape(sentence)}</p>"
+
+
+def fraud_panel(
+    preset: str = "pyramid-mlm",
+    *,
+    population: int = 10_000,
+    seed: int = 1,
+    language: str = "en",
+    **changes: Any,
+) -> FraudPanel:
+    """The public investment-scheme demo (see :class:`FraudPanel`).
+
+    Examples
+    --------
+    >>> panel = fraud_panel(population=2_000)
+    >>> panel.n_updates, panel.last_error
+    (1, '')
+    >>> fraud_panel(daily_return=-0.01).last_error  # doctest: +ELLIPSIS
+    'Please check the settings: daily_return must be >= 0, got -0.01'
+    """
+    return FraudPanel(preset, population=population, seed=seed, language=language, **changes)
