@@ -272,9 +272,15 @@ class Simulation:
             bi, vi = np.nonzero(acc < math.inf)
             t_recv = acc[bi, vi]
             bi = bi + 1
+            last = float(t_recv.max()) if len(t_recv) else 0.0
         else:
             bi = vi = np.zeros(0, dtype=np.int64)
             t_recv = np.zeros(0)
+            last = 0.0
+        # the run ends when mining stops or, when draining, when the last block arrives
+        sim_time = out.mining_end_s
+        if self.config.run.drain or not math.isfinite(sim_time):
+            sim_time = max(last, sim_time) if math.isfinite(sim_time) else last
         receipts = pd.DataFrame(
             {
                 "block_id": bi.astype(np.int64),
@@ -310,7 +316,7 @@ class Simulation:
             "config": self.config.to_dict(),
             "engine": self.engine,
             "chainsim_version": _version(),
-            "sim_time_s": float(out.sim_time_s),
+            "sim_time_s": float(sim_time),
             "wall_time_s": wall_time_s,
             "n_events": int(out.n_events),
             "n_nodes": n,

@@ -24,8 +24,11 @@ import math
 from heapq import heappop, heappush
 from typing import Any
 
+import numpy as np
+
 from chainsim.blocktree import longest, most_work
 from chainsim.engine.relay import MESSAGE_KINDS, RunOutput, RunSetup, compact_failures
+from chainsim.network import Network
 
 __all__ = ["run_fast"]
 
@@ -78,115 +81,50 @@ def run_fast(setup: RunSetup) -> RunOutput:
     free = [0.0] * n  # time each node's upload link becomes free
     orphans: dict[int, list[tuple[int, int]]] = {}
     heap: list[tuple[Any, ...]] = []
+    push = heappush
+    pop = heappop
     seq = 0
-    n_inv = n_getdata = n_block = n_cmpct = n_getbtxn = n_btxn = 0
+    n_getdata = n_block = n_cmpct = n_getbtxn = n_btxn = 0
     n_events = 0
     n_mined = 0
     end_time = INF
-    now = 0.0
-
-    def schedule_mining(now: float) -> None:
-        nonlocal seq, end_time
-        t_next = sched.draw_time + sched.delay
-        if t_next > max_time:
-            sched.stop()
-            end_time = max_time
-            return
-        heappush(heap, (t_next, seq, _MINE, sched.version))
-        seq += 1
-
-    def accept(v: int, b: int, t: float, s: int) -> None:
-        """Node v accepts block b at t (from s), then any orphans waiting for it."""
-        nonlocal seq, n_inv, n_block, n_cmpct
-        stack = [(b, s)]
-        while stack:
-            b, s = stack.pop()
-            ab = acc[b]
-            ab[v] = t
-            tip = tips[v]
-            if fc_kind == 0:
-                new = b if tw[b] > tw[tip] else tip
-            elif fc_kind == 1:
-                new = b if hts[b] > hts[tip] else tip
-            else:
-                new = fc(tree, tip, b)
-            if new != tip:
-                tips[v] = new
-                if retarget:
-                    mi = miner_of_node[v]
-                    if mi >= 0 and sched.set_work(mi, child_work[new], t):
-                        schedule_mining(t)
-            fb = first[b]
-            fr = frm[b]
-            nbrs = adj[v]
-            lats = adj_lat[v]
-            if mode == 0:
-                for j in range(len(nbrs)):
-                    w = nbrs[j]
-                    lat = lats[j]
-                    c = t + lat + proc
-                    if c < fb[w]:
-                        fb[w] = c
-                        fr[w] = v
-                        heappush(heap, (c, seq, _INV, b, w, v, lat))
-                        seq += 1
-                        n_inv += 1
-                    elif w != s and ab[w] + lat + proc > t:
-                        n_inv += 1
-            else:
-                fu = free[v]
-                upv = up[v]
-                bits = blk_bits if mode == 1 else cmp_bits
-                kind = _BLOCK if mode == 1 else _CMPCT
-                for j in range(len(nbrs)):
-                    w = nbrs[j]
-                    if w == s:
-                        continue
-                    lat = lats[j]
-                    bw = down[w]
-                    if upv < bw:
-                        bw = upv
-                    fu = (t if t > fu else fu) + bits / bw
-                    h = fu + lat + hblk
-                    if h < fb[w]:
-                        fb[w] = h
-                        fr[w] = v
-                        heappush(heap, (h, seq, kind, b, w, v, lat))
-                        seq += 1
-                free[v] = fu
-                if mode == 1:
-                    n_block += len(nbrs) - (s >= 0)
-                else:
-                    n_cmpct += len(nbrs) - (s >= 0)
-            if orphans:
-                waiting = orphans.pop(b * n + v, None)
-                if waiting:
-                    waiting.sort(reverse=True)
-                    stack.extend(waiting)
-
-    def handle_block(w: int, b: int, h: float, u: int) -> None:
-        p = parents[b]
-        if acc[p][w] < INF:
-            accept(w, b, h, u)
-        else:
-            orphans.setdefault(p * n + w, []).append((b, u))
+    mining_version = -1
 
     sched.start(0.0)
-    schedule_mining(0.0)
+    t_next = sched.draw_time + sched.delay
+    if t_next > max_time:
+        sched.stop()
+        end_time = max_time
+    else:
+        mining_version = sched.version
+        push(heap, (t_next, -1, _MINE, mining_version))
+
     while heap:
-        ev = heappop(heap)
+        ev = pop(heap)
         now = ev[0]
         if now > end_time and not drain:
-            now = end_time
             break
+        n_events += 1
         kind = ev[2]
-        if kind == _INV:
+        # --- events that end with node v accepting block b from sender s -------
+        if kind == _BLOCK:
+            _, _, _, b, v, s, _ = ev
+            if mode == 1 and (first[b][v] != now or frm[b][v] != s):
+                n_events -= 1
+                continue  # a pushed copy that is not the first one handled
+            p = parents[b]
+            if acc[p][v] == INF:
+                orphans.setdefault(p * n + v, []).append((b, s))
+                continue
+        elif kind == _INV:
             _, _, _, b, w, u, lat = ev
             if first[b][w] != now or frm[b][w] != u:
+                n_events -= 1
                 continue  # superseded by an earlier inv
             n_getdata += 1
-            heappush(heap, (now + lat + proc, seq, _GETDATA, b, w, u, lat))
+            push(heap, (now + lat + proc, seq, _GETDATA, b, w, u, lat))
             seq += 1
+            continue
         elif kind in (_GETDATA, _GETBTXN):
             # u handles w's request and queues the full block (or blocktxn) upload
             _, _, _, b, w, u, lat = ev
@@ -196,37 +134,44 @@ def run_fast(setup: RunSetup) -> RunOutput:
             fu = free[u]
             fu = (now if now > fu else fu) + blk_bits / bw
             free[u] = fu
-            heappush(heap, (fu + lat + hblk, seq, _BLOCK, b, w, u, lat))
+            push(heap, (fu + lat + hblk, seq, _BLOCK, b, w, u, lat))
             seq += 1
             if kind == _GETDATA:
                 n_block += 1
             else:
                 n_btxn += 1
-        elif kind == _BLOCK:
-            _, _, _, b, w, u, _ = ev
-            if mode == 1 and (first[b][w] != now or frm[b][w] != u):
-                continue  # a pushed copy that is not the first one handled
-            handle_block(w, b, now, u)
+            continue
         elif kind == _CMPCT:
-            _, _, _, b, w, u, lat = ev
-            if first[b][w] != now or frm[b][w] != u:
+            _, _, _, b, v, s, lat = ev
+            if first[b][v] != now or frm[b][v] != s:
+                n_events -= 1
                 continue
             fl = fails.get(b)
             if fl is None:
                 fl = fails[b] = compact_failures(streams, b, n, fail_rate)
-            if fl[w]:
+            if fl[v]:
                 n_getbtxn += 1
-                heappush(heap, (now + lat + proc, seq, _GETBTXN, b, w, u, lat))
+                push(heap, (now + lat + proc, seq, _GETBTXN, b, v, s, lat))
                 seq += 1
-            else:
-                handle_block(w, b, now, u)
+                continue
+            p = parents[b]
+            if acc[p][v] == INF:
+                orphans.setdefault(p * n + v, []).append((b, s))
+                continue
         else:  # _MINE
-            if ev[3] != sched.version:
+            if ev[3] != mining_version:
+                n_events -= 1
                 continue  # an outdated draw
             i = sched.fire(now)
             if i < 0:  # a hash-rate shock; the schedule has drawn again
-                schedule_mining(now)
-                n_events += 1
+                t_next = sched.draw_time + sched.delay
+                if t_next > max_time:
+                    sched.stop()
+                    end_time = max_time
+                else:
+                    mining_version = sched.version
+                    push(heap, (t_next, seq, _MINE, mining_version))
+                    seq += 1
                 continue
             v = miner_nodes[i]
             p = tips[v]
@@ -239,17 +184,99 @@ def run_fast(setup: RunSetup) -> RunOutput:
             first.append(fb)
             frm.append([-1] * n)
             n_mined += 1
-            accept(v, b, now, -1)
+            s = -1
             if on_block is not None:
                 on_block()
+
+        # --- v accepts b (from s), then the blocks that waited for it ----------
+        t = now
+        stack = None
+        while True:
+            acc[b][v] = t
+            tip = tips[v]
+            if fc_kind == 0:
+                new = b if tw[b] > tw[tip] else tip
+            elif fc_kind == 1:
+                new = b if hts[b] > hts[tip] else tip
+            else:
+                new = fc(tree, tip, b)
+            if new != tip:
+                tips[v] = new
+                if retarget:
+                    mi = miner_of_node[v]
+                    if mi >= 0 and sched.set_work(mi, child_work[new], t):
+                        t_next = sched.draw_time + sched.delay
+                        if t_next > max_time:
+                            sched.stop()
+                            end_time = max_time
+                        else:
+                            mining_version = sched.version
+                            push(heap, (t_next, seq, _MINE, mining_version))
+                            seq += 1
+            fb = first[b]
+            fr = frm[b]
+            if mode == 0:
+                for w, lat in zip(adj[v], adj_lat[v], strict=True):
+                    c = t + lat + proc
+                    if c < fb[w]:
+                        fb[w] = c
+                        fr[w] = v
+                        push(heap, (c, seq, _INV, b, w, v, lat))
+                        seq += 1
+            else:
+                fu = free[v]
+                upv = up[v]
+                if mode == 1:
+                    bits = blk_bits
+                    ekind = _BLOCK
+                    n_block += len(adj[v]) - (s >= 0)
+                else:
+                    bits = cmp_bits
+                    ekind = _CMPCT
+                    n_cmpct += len(adj[v]) - (s >= 0)
+                for w, lat in zip(adj[v], adj_lat[v], strict=True):
+                    if w == s:
+                        continue
+                    bw = down[w]
+                    if upv < bw:
+                        bw = upv
+                    fu = (t if t > fu else fu) + bits / bw
+                    h = fu + lat + hblk
+                    if h < fb[w]:
+                        fb[w] = h
+                        fr[w] = v
+                        push(heap, (h, seq, ekind, b, w, v, lat))
+                        seq += 1
+                free[v] = fu
+            if orphans:
+                waiting = orphans.pop(b * n + v, None)
+                if waiting:
+                    waiting.sort(reverse=True)
+                    if stack is None:
+                        stack = waiting
+                    else:
+                        stack.extend(waiting)
+            if not stack:
+                break
+            b, s = stack.pop()
+
+        if kind == _MINE:
             if n_mined < n_blocks:
                 sched.draw(now)
-                schedule_mining(now)
+                t_next = sched.draw_time + sched.delay
+                if t_next > max_time:
+                    sched.stop()
+                    end_time = max_time
+                else:
+                    mining_version = sched.version
+                    push(heap, (t_next, seq, _MINE, mining_version))
+                    seq += 1
             else:
                 sched.stop()
+                mining_version = -1
                 end_time = now
-        n_events += 1
 
+    n_inv = _count_invs(net, acc, frm, proc) if mode == 0 else 0
     counts = {
         "inv": [n_inv, n_inv * cfg.network.inv_bytes],
         "getdata": [n_getdata, n_getdata * cfg.network.inv_bytes],
@@ -259,6 +286,26 @@ def run_fast(setup: RunSetup) -> RunOutput:
         "blocktxn": [n_btxn, n_btxn * size],
     }
     messages = {k: counts[k] for k in MESSAGE_KINDS if counts[k][0]}
-    if not drain and end_time < INF:
-        now = end_time
-    return RunOutput(accepted=acc, tips=tips, messages=messages, n_events=n_events, sim_time_s=now)
+    return RunOutput(
+        accepted=acc, tips=tips, messages=messages, n_events=n_events, mining_end_s=end_time
+    )
+
+
+def _count_invs(net: Network, acc: list[list[float]], frm: list[list[int]], proc: float) -> int:
+    """Number of ``inv`` messages the SimPy engine sends, computed after the run.
+
+    Node ``v`` that accepted block ``b`` at ``t_v`` announces it to each neighbour
+    ``w`` except its sender and the neighbours whose own ``inv`` it handled by then,
+    i.e. unless ``(t_w + latency) + processing <= t_v``.
+    """
+    src = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    dst = np.asarray(net.indices)
+    lat = np.asarray(net.latency_s, dtype=float)
+    total = 0
+    for b in range(1, len(acc)):
+        t = np.asarray(acc[b], dtype=float)
+        sender = np.asarray(frm[b])
+        t_src = t[src]
+        sent = (t_src < np.inf) & (dst != sender[src]) & ~(t[dst] + lat + proc <= t_src)
+        total += int(np.count_nonzero(sent))
+    return total

@@ -125,8 +125,8 @@ class RunOutput:
         ``kind -> [count, bytes]`` of messages sent.
     n_events
         Events the engine processed.
-    sim_time_s
-        Simulated time at the end of the run.
+    mining_end_s
+        When mining stopped: the last block's time, or ``run.max_time_s``.
     log
         ``(time_s, event, node, block)`` tuples if logging was on.
     """
@@ -135,7 +135,7 @@ class RunOutput:
     tips: list[int]
     messages: dict[str, list[int]]
     n_events: int
-    sim_time_s: float
+    mining_end_s: float
     log: list[tuple[float, str, int, int]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -304,7 +304,6 @@ class SimPyEngine:
                 break
             env.step()
             n_events += 1
-        sim_time = env.now if drain or self._end_time == math.inf else self._end_time
         size = {
             "inv": self.inv_bytes,
             "getdata": self.inv_bytes,
@@ -319,6 +318,6 @@ class SimPyEngine:
             tips=[node.tip for node in self.nodes],
             messages=messages,
             n_events=n_events,
-            sim_time_s=sim_time,
+            mining_end_s=self._end_time,
             log=self.log,
         )
