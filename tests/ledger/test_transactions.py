@@ -30,6 +30,29 @@ from chainsim.ledger import (
 from chainsim.ledger.transactions import coinbase_height
 
 from .helpers import funded_state
+from .vectors import REAL_TX
+
+
+def test_real_mainnet_transaction() -> None:
+    tx = Transaction.from_hex(REAL_TX["raw"])
+    assert tx.to_hex() == REAL_TX["raw"]  # byte-exact legacy serialization
+    assert tx.txid == REAL_TX["txid"]
+    assert tx.inputs[0].prev_txid == REAL_TX["prev_txid"] and tx.inputs[0].sequence == 0xFFFFFFFE
+    assert tx.locktime == 410_393 and [o.value_sat for o in tx.outputs] == [32_454_049, 10_011_545]
+    spent = TxOut(REAL_TX["spent_value_sat"], REAL_TX["spent_pubkey_hash"])
+    # Our signature hash is Bitcoin's: it reproduces the published z, and the real
+    # signature verifies against it.
+    assert tx.sighash(0, spent).hex() == REAL_TX["sighash_z"]
+    assert validate_transaction(tx, {tx.inputs[0].outpoint: spent}) == REAL_TX["fee_sat"]
+    # Paying one satoshi more to the first output breaks the real signature.
+    changed = Transaction(
+        tx.inputs,
+        (TxOut(tx.outputs[0].value_sat + 1, tx.outputs[0].pubkey_hash), tx.outputs[1]),
+        tx.version,
+        tx.locktime,
+    )
+    with pytest.raises(InvalidSignatureError, match="does not verify"):
+        validate_transaction(changed, {tx.inputs[0].outpoint: spent})
 
 
 def _setup():  # type: ignore[no-untyped-def]

@@ -75,3 +75,24 @@ RETARGETS = [
     (0x1C05A3F4, 1279008237, 1279297671, 0x1C0168FD),
     (0x1C387F6F, 1263163443, 1269211443, 0x1D00E1FD),
 ]
+
+# A real mainnet P2PKH transaction, the worked example of Song, "Programming Bitcoin"
+# (O'Reilly 2019), chapters 5 and 7: txid, the spent output's pubkey hash, the input
+# value (fee 40,000 sat) and the legacy SIGHASH_ALL message hash z are as published.
+REAL_TX = {
+    "raw": (
+        "0100000001813f79011acb80925dfe69b3def355fe914bd1d96a3f5f71bf8303c6a989c7d1"
+        "000000006b483045022100ed81ff192e75a3fd2304004dcadb746fa5e24c5031ccfcf21320"
+        "b0277457c98f02207a986d955c6e0cb35d446a89d3f56100f4d7f67801c31967743a9c8e10"
+        "615bed01210349fc4e631e3624a545de3f89f5d8684c7b8138bd94bdd531d2e213bf016b27"
+        "8afeffffff02a135ef01000000001976a914bc3b654dca7e56b04dca18f2566cdaf02e8d9a"
+        "da88ac99c39800000000001976a9141c4bc762dd5423e332166702cb75f40df79fea1288ac"
+        "19430600"
+    ),
+    "txid": "452c629d67e41baec3ac6f04fe744b4b9617f8f859c63b3002f8684e7a4fee03",
+    "prev_txid": "d1c789a9c60383bf715f3f6ad9d14b91fe55f3deb369fe5d9280cb1a01793f81",
+    "spent_pubkey_hash": "a802fc56c704ce87c42d7c92eb75e7896bdc41ae",
+    "spent_value_sat": 42_505_594,
+    "sighash_z": "27e0c5994dec7824e56dec6b2fcb342eb7cdb0d0957c2fce9882f715e85d81a6",
+    "fee_sat": 40_000,
+}
