@@ -78,6 +78,13 @@ def sha256(data: bytes) -> bytes:
 #
 # Write the three functions below. Each returns 32 bytes. `merkle_tree_hash` must not
 # modify the list it is given.
+#
+# 中文说明：比特币的默克尔树在某层哈希个数为奇数时把最后一个哈希与自身配对；RFC 6962
+# （证书透明度）定义了另一种树。对 `n` 个数据项：`n == 0` 时根为 `SHA-256(b"")`；`n == 1`
+# 时为叶哈希 `SHA-256(0x00 || d0)`；`n > 1` 时取**小于 `n` 的最大 2 的幂** `k`，根为
+# `node_hash(MTH(D[:k]), MTH(D[k:]))`，其中 `node_hash(l, r) = SHA-256(0x01 || l || r)`。
+# 前缀 `0x00`/`0x01` 即“域分离”：叶哈希与内部节点哈希不会混淆；树中从不复制哈希。
+# 请实现下面三个函数（均返回 32 字节），`merkle_tree_hash` 不得修改传入的列表。
 
 # %% nbgrader={"grade_id": "merkle_tree_hash", "solution": true}
 def leaf_hash(data: bytes) -> bytes:
@@ -192,6 +199,12 @@ assert _copy == RFC6962_LEAVES, "merkle_tree_hash modified its argument"
 # (do not raise) for any proof that does not check out, including a proof with too many
 # or too few hashes, and an `index` outside `0 <= index < tree_size`. You may use your
 # functions from task 1.
+#
+# 中文说明：包含证明（RFC 6962 第 2.1.1 节的“审计路径”）是从叶到根重新计算根哈希所需的
+# 兄弟子树哈希列表，**按从叶到根的顺序**排列，最后一个元素是紧挨根的兄弟。请实现
+# `verify_inclusion(leaf, index, tree_size, proof, root)`：仅当证明表明原始数据 `leaf`
+# 位于共 `tree_size` 个叶子、根为 `root` 的树的第 `index` 个位置（从 0 起）时返回 `True`；
+# 其他情况（哈希个数过多或过少、`index` 越界等）一律返回 `False`，不要抛出异常。
 
 # %% nbgrader={"grade_id": "verify_inclusion", "solution": true}
 def verify_inclusion(
@@ -300,6 +313,9 @@ assert verify_inclusion(b"", 0, 0, [], sha256(b"")) is False
 # An empty byte string has 0.
 #
 # Write `leading_zero_bits(digest)`.
+#
+# 中文说明：按字节顺序、每个字节从最高位读起，统计摘要开头连续的 0 比特个数。例如
+# `b"\x00\x0f"` 有 12 个，`b"\x80"` 有 0 个，全零摘要有 `8 * len(digest)` 个，空字节串为 0。
 
 # %% nbgrader={"grade_id": "leading_zero_bits", "solution": true}
 def leading_zero_bits(digest: bytes) -> int:
@@ -345,6 +361,11 @@ for _ in range(200):
 # `ValueError` if `k` is not between 0 and 256 (inclusive) or if `max_tries` is negative.
 # (Bitcoin hashes an 80-byte header twice and compares it with a target; the idea is the
 # same.)
+#
+# 中文说明：寻找 nonce，使 `SHA-256(data || nonce.to_bytes(8, "big"))` 至少有 `k` 个前导零比特。
+# 按 `0, 1, 2, ...` 的顺序最多尝试 `max_tries` 个 nonce（最后一个是 `max_tries - 1`），返回
+# **第一个**满足条件的 nonce，都不满足则返回 `None`。`k` 不在 0 到 256 之间或 `max_tries`
+# 为负数时抛出 `ValueError`。
 
 # %% nbgrader={"grade_id": "find_nonce", "solution": true}
 def find_nonce(data: bytes, k: int, max_tries: int) -> int | None:
@@ -400,6 +421,10 @@ for _bad in ((-1, 10), (257, 10), (3, -1)):
 # (`nonce + 1`) next to `2**k`. It also shows, with ChainSim's Bitcoin Merkle root
 # (`chainsim.ledger.merkle.merkle_root_bytes`), the duplication problem of Bitcoin's tree.
 # You will need both for task 5.
+#
+# 中文说明：完成 `find_nonce` 后运行下一个单元格：它对每个难度 `k` 用 40 个不同的数据搜索，
+# 打印平均尝试次数（`nonce + 1`）与 `2**k` 的对比，并用 ChainSim 的比特币默克尔根演示
+# 比特币树的重复问题。任务 5 会用到这两个结果。
 
 # %% nbgrader={"grade_id": "explore", "locked": true}
 from chainsim.ledger.merkle import merkle_root_bytes
@@ -435,6 +460,11 @@ except NotImplementedError:
 #    an inner node from being passed off as a leaf.
 # 3. From the table above: how many hashes does a miner need on average for `k` leading
 #    zero bits, and why? How does the cost change with every extra zero bit?
+#
+# 中文说明：请在下面的单元格中每题用几句话回答：(1) 结合上面的例子，解释为什么两个不同的
+# 交易列表可能得到相同的比特币默克尔根（CVE-2012-2459），以及这对“记住已拒绝的无效区块”的
+# 节点为何危险；(2) 说明任务 1 的树的哪两个设计排除了这一问题，并防止把内部节点冒充叶子；
+# (3) 根据上表，得到 `k` 个前导零比特平均需要多少次哈希，为什么？每多一个零比特，代价如何变化？
 #
 # 可以用中文或英文作答。
 
