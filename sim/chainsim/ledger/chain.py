@@ -79,6 +79,11 @@ class Block:
         if not isinstance(self.header, BlockHeader):
             raise DecodeError(f"header must be a BlockHeader, got {type(self.header).__name__}")
         object.__setattr__(self, "transactions", tuple(self.transactions))
+        for i, tx in enumerate(self.transactions):
+            if not isinstance(tx, Transaction):
+                raise DecodeError(
+                    f"transactions[{i}] must be a Transaction, got {type(tx).__name__}"
+                )
 
     def hash_hex(self) -> str:
         """The block hash (display order)."""

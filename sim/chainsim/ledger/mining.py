@@ -107,8 +107,8 @@ def mine(
     max_hashes : int, optional
         Stop after this many hashes.
     time_limit_s : float, optional
-        Stop after about this many wall-clock seconds (checked every ``check_every``
-        hashes).
+        Deadline: stop after about this many wall-clock seconds (checked every
+        ``check_every`` hashes).
     should_stop : callable, optional
         Called as ``should_stop(hashes_tried)`` every ``check_every`` hashes; return
         True to stop (e.g. a "Stop" button in a widget).

@@ -9,7 +9,9 @@ is the *fee*, collected by the miner. The first transaction of a block, the
 *coinbase*, has no real input and creates the block reward.
 
 This module uses Bitcoin's real legacy serialization with P2PKH scripts only, and the
-legacy ``SIGHASH_ALL`` signature hash, so txids are computed exactly as Bitcoin does.
+legacy ``SIGHASH_ALL`` signature hash, so txids are computed exactly as Bitcoin does
+(the tests parse a real mainnet transaction, reproduce its txid and signature hash, and
+verify its signature).
 Simplifications: only P2PKH outputs, no script interpreter, no coinbase maturity, no
 lock times.
 
