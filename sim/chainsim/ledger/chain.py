@@ -351,6 +351,20 @@ class ChainState:
         ------
         ValidationError
             With ``rule``, ``block_index`` and (for transactions) ``tx_index``.
+
+        Examples
+        --------
+        >>> from chainsim.ledger import make_chain, EASY_BITS
+        >>> a, b = make_chain(2, seed=3, bits=EASY_BITS)
+        >>> state = ChainState()
+        >>> _ = state.apply_block(a)
+        >>> state.apply_block(a)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        chainsim.ledger.errors.BlockValidationError: block 1: prev_hash 000... does not match ...
+        >>> undo = state.apply_block(b)
+        >>> state.undo_block() is b, state.height
+        (True, 0)
         """
         height = len(self.blocks)
         if check_header:

@@ -74,6 +74,12 @@ def next_bits_from_timespan(
     int
         The new ``bits``.
 
+    Notes
+    -----
+    Python integers do not overflow: for targets above about ``2**233`` (far easier
+    than mainnet's limit) Bitcoin Core's 256-bit arithmetic would wrap around, and
+    this function gives the mathematically exact result instead.
+
     Examples
     --------
     Blocks came twice as fast: the target halves (difficulty doubles).

@@ -172,6 +172,16 @@ def new_block(
         Search for a nonce (otherwise nonce 0, proof of work most likely invalid).
     max_hashes : int, optional
         Give up mining after this many hashes (raises LedgerError).
+
+    Examples
+    --------
+    >>> from chainsim.ledger import EASY_BITS
+    >>> state = ChainState()
+    >>> alice = Wallet.from_seed("alice")
+    >>> genesis = new_block(state, [], miner=alice, time=1_700_000_000, bits=EASY_BITS)
+    >>> _ = state.apply_block(genesis)
+    >>> alice.balance_sat(state)
+    5000000000
     """
     miner_pkh = miner.pubkey_hash if isinstance(miner, Wallet) else miner
     height = state.height + 1
@@ -238,6 +248,18 @@ def make_chain(
     -------
     list of Block
         Genesis first; ``validate_chain(blocks).ok`` is True.
+
+    Examples
+    --------
+    >>> from chainsim.ledger import EASY_BITS, ChainState
+    >>> chain = make_chain(3, seed=1, bits=EASY_BITS)
+    >>> chain[1].header.prev_hash == chain[0].hash_hex()
+    True
+    >>> state = ChainState()
+    >>> for block in chain:
+    ...     _ = state.apply_block(block)
+    >>> Wallet.from_seed("miner", seed=1).balance_sat(state) >= 2 * 50 * COIN
+    True
     """
     if isinstance(n_blocks, bool) or not isinstance(n_blocks, int) or n_blocks < 1:
         raise LedgerError(f"n_blocks must be an integer >= 1, got {n_blocks!r}")

@@ -504,6 +504,17 @@ def sign_transaction(
         If a spent output is not in ``spent_outputs``.
     InvalidKeyError
         If no key matches an output's pubkey hash.
+
+    Examples
+    --------
+    >>> from chainsim.ledger import PrivateKey
+    >>> key = PrivateKey.from_seed("carol")
+    >>> cb = make_coinbase(0, key.public_key.hash160().hex(), 50 * COIN)
+    >>> spent = {OutPoint(cb.txid, 0): cb.outputs[0]}
+    >>> tx = Transaction((TxIn(cb.txid, 0),), (TxOut(COIN, "00" * 20),))
+    >>> signed = sign_transaction(tx, [key], spent)
+    >>> signed.txid != tx.txid, validate_transaction(signed, spent) == 49 * COIN
+    (True, True)
     """
     scripts = []
     for i, tin in enumerate(tx.inputs):
@@ -567,6 +578,14 @@ def validate_transaction(
         Subclass naming the broken rule: :class:`UnknownOutputError`,
         :class:`DoubleSpendError`, :class:`InvalidSignatureError`,
         :class:`OverspendError`, or a plain :class:`TransactionError` for structure.
+
+    Examples
+    --------
+    >>> tx = Transaction((TxIn("ab" * 32, 0),), (TxOut(1, "00" * 20),))
+    >>> validate_transaction(tx, {})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    chainsim.ledger.errors.UnknownOutputError: transaction ... unknown or spent output abab...:0
     """
     if tx.is_coinbase or any(t.is_coinbase for t in tx.inputs):
         raise CoinbaseError(
