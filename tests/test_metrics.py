@@ -132,6 +132,17 @@ def test_propagation_share_rounding_and_missing_nodes() -> None:
     assert s["t100_s_median"] == 9.0  # over blocks that got there
 
 
+def test_informed_fraction_by_hand(run: Results) -> None:
+    # 8 blocks x 3 nodes = 24 pairs; 8 miner receipts at 0 s, 14 pairs by 1 s,
+    # every pair by 10 s (block 5 reaches node 1 last).
+    f = metrics.informed_fraction(run, [0.0, 1.0, 9.99, 10.0, 100.0])
+    assert f.tolist() == [8 / 24, 14 / 24, 23 / 24, 1.0, 1.0]
+    # The area above the curve is the mean delay over all pairs (37.5 s / 24).
+    times = np.linspace(0.0, 10.0, 200_001)
+    area = float(np.sum(1.0 - metrics.informed_fraction(run, times[:-1])) * (times[1] - times[0]))
+    assert area == pytest.approx(37.5 / 24, abs=1e-3)
+
+
 def test_reorg_depths_by_hand(run: Results) -> None:
     reorgs = metrics.reorg_depths(run)
     assert reorgs.to_dict("records") == [

@@ -62,6 +62,7 @@ from chainsim.results import Results
 __all__ = [
     "chain_growth_rate",
     "fork_lengths",
+    "informed_fraction",
     "propagation_summary",
     "propagation_times",
     "reorg_depths",
@@ -422,6 +423,49 @@ def propagation_summary(
     return out
 
 
+def informed_fraction(results: Results, times_s: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Average share of nodes that hold a block ``t`` seconds after it was mined.
+
+    The curve ``f(t)`` of Decker and Wattenhofer (2013), pooled over all mined blocks:
+    the number of (block, node) receipts with ``delay_s <= t`` over ``n_blocks *
+    n_nodes``. Feed it to :func:`chainsim.analysis.decker_wattenhofer_stale_rate` to
+    predict the stale rate from the observed propagation.
+
+    Parameters
+    ----------
+    results : Results
+        Uses ``blocks`` (how many were mined), ``receipts`` (``delay_s``) and the
+        number of nodes.
+    times_s : sequence of float
+        Times after mining, in seconds.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``f(t)`` for each time, in [0, 1]; NaN everywhere without mined blocks.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from chainsim.results import Results
+    >>> blocks = pd.DataFrame({"block_id": [0, 1, 2]})
+    >>> receipts = pd.DataFrame({"block_id": [1, 1, 2, 2], "node": [0, 1, 1, 0],
+    ...     "delay_s": [0.0, 2.0, 0.0, 4.0]})
+    >>> res = Results(blocks=blocks, receipts=receipts, meta={"n_nodes": 2})
+    >>> informed_fraction(res, [0.0, 1.0, 3.0, 10.0]).tolist()
+    [0.5, 0.5, 0.75, 1.0]
+    """
+    t = np.asarray(times_s, dtype=float)
+    mined_ids = _mined(results.blocks)["block_id"].to_numpy()
+    pairs = len(mined_ids) * _n_nodes(results)
+    if pairs == 0:
+        return np.full(t.shape, np.nan)
+    r = results.receipts
+    keep = np.isin(r["block_id"].to_numpy(), mined_ids)
+    delays = np.sort(r["delay_s"].to_numpy(dtype=float)[keep])
+    return np.searchsorted(delays, t, side="right") / pairs
+
+
 def chain_growth_rate(results: Results) -> float:
     """Main-chain blocks per second of simulated time.
 
@@ -564,7 +608,10 @@ def reorg_depths(results: Results) -> pd.DataFrame:
     [{'node': 0, 't_received_s': 4.0, 'old_tip': 2, 'new_tip': 4, 'depth': 1}]
     """
     tree = _tree(results)
-    changes = _tip_changes(results, tree)
+    return _reorgs(tree, _tip_changes(results, tree))
+
+
+def _reorgs(tree: _Tree, changes: pd.DataFrame) -> pd.DataFrame:
     old = changes["old"].to_numpy()
     new = changes["new"].to_numpy()
     # A child of the old tip is the common case and never a reorganisation.
@@ -680,7 +727,10 @@ def time_to_consistency(results: Results) -> pd.DataFrame:
     {'block_id': [1, 2, 4], 'time_to_consistency_s': [3.0, 11.0, 1.0]}
     """
     tree = _tree(results)
-    changes = _tip_changes(results, tree)
+    return _consistency(results, tree, _tip_changes(results, tree))
+
+
+def _consistency(results: Results, tree: _Tree, changes: pd.DataFrame) -> pd.DataFrame:
     mh = _main_ancestor_height(tree)
     node = changes["node"].to_numpy()
     t = changes["t_received_s"].to_numpy()
@@ -770,8 +820,10 @@ def summary(results: Results) -> dict[str, float]:
         out[f"{label}_median"] = prop.get(f"{label}_median", math.nan)
     if n_blocks:
         forks = fork_lengths(results)
-        reorgs = reorg_depths(results)
-        ttc = time_to_consistency(results)["time_to_consistency_s"].to_numpy()
+        tree = _tree(results)
+        changes = _tip_changes(results, tree)
+        reorgs = _reorgs(tree, changes)
+        ttc = _consistency(results, tree, changes)["time_to_consistency_s"].to_numpy()
         ttc = ttc[np.isfinite(ttc)]
         out["max_fork_length"] = int(forks["length"].max()) if len(forks) else 0
         out["n_reorgs"] = len(reorgs)
