@@ -59,7 +59,10 @@ _LAZY = {
 }
 _SUBMODULES = {
     "analysis",
+    "attacks",
     "blocktree",
+    "courseware",
+    "engine",
     "cli",
     "experiments",
     "fraud",
@@ -70,8 +73,11 @@ _SUBMODULES = {
     "results",
     "scenarios",
     "simulation",
+    "stats",
     "teaching",
+    "validation",
     "widgets",
+    "workload",
 }
 
 
