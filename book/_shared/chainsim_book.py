@@ -2,6 +2,8 @@
 
 Directives
 ----------
+Both are reStructuredText directives: in a MyST page, wrap them in ``{eval-rst}``.
+
 ``chainsim-glossary``
     The glossary of ``courses/glossary.csv`` (columns ``en, zh, definition_en,
     definition_zh``) as a Sphinx ``glossary``, in the edition's language, with the
@@ -94,10 +96,24 @@ class ApiDirective(SphinxDirective):
         return container.children
 
 
+def separate_execution_cache(app: Sphinx, config: Any) -> None:
+    """One jupyter-cache per edition.
+
+    jupyter-cache keys a notebook on its code cells only, and both editions have the
+    same code: a shared cache would hand the English outputs (English figure labels)
+    to the Chinese edition. myst-nb's default cache sits beside the output folder,
+    shared when both editions are built side by side, so name it after the language.
+    """
+    if not config.nb_execution_cache_path:
+        parent = Path(app.outdir).parent
+        config.nb_execution_cache_path = str(parent / f".jupyter_cache-{config.chainsim_lang}")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("chainsim_glossary", "", "env")
     app.add_config_value("chainsim_lang", "en", "env")
     app.add_config_value("chainsim_api_modules", [], "env")
+    app.connect("config-inited", separate_execution_cache, priority=400)
     app.add_directive("chainsim-glossary", GlossaryDirective)
     app.add_directive("chainsim-api", ApiDirective)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
