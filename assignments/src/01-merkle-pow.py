@@ -35,6 +35,8 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import hashlib
 
+from chainsim.ledger.merkle import merkle_root_bytes  # Bitcoin's tree, for comparison
+
 # The eight test leaves used by Certificate Transparency's reference test suite
 # (RFC 6962 test vectors): leaf i is the data below, decoded from hex.
 RFC6962_LEAVES = [
@@ -85,6 +87,7 @@ def sha256(data: bytes) -> bytes:
 # `node_hash(MTH(D[:k]), MTH(D[k:]))`，其中 `node_hash(l, r) = SHA-256(0x01 || l || r)`。
 # 前缀 `0x00`/`0x01` 即“域分离”：叶哈希与内部节点哈希不会混淆；树中从不复制哈希。
 # 请实现下面三个函数（均返回 32 字节），`merkle_tree_hash` 不得修改传入的列表。
+
 
 # %% nbgrader={"grade_id": "merkle_tree_hash", "solution": true}
 def leaf_hash(data: bytes) -> bytes:
@@ -206,6 +209,7 @@ assert _copy == RFC6962_LEAVES, "merkle_tree_hash modified its argument"
 # 位于共 `tree_size` 个叶子、根为 `root` 的树的第 `index` 个位置（从 0 起）时返回 `True`；
 # 其他情况（哈希个数过多或过少、`index` 越界等）一律返回 `False`，不要抛出异常。
 
+
 # %% nbgrader={"grade_id": "verify_inclusion", "solution": true}
 def verify_inclusion(
     leaf: bytes, index: int, tree_size: int, proof: list[bytes], root: bytes
@@ -259,6 +263,8 @@ assert verify_inclusion(RFC6962_LEAVES[6], 6, 7, _proof_6_of_7, _root8) is False
 _root1 = bytes.fromhex("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
 assert verify_inclusion(RFC6962_LEAVES[0], 0, 1, [], _root1) is True
 print("Task 2: visible tests passed.")
+
+
 ### BEGIN HIDDEN TESTS
 def _ref_tree(items):
     if len(items) == 0:
@@ -317,6 +323,7 @@ assert verify_inclusion(b"", 0, 0, [], sha256(b"")) is False
 # 中文说明：按字节顺序、每个字节从最高位读起，统计摘要开头连续的 0 比特个数。例如
 # `b"\x00\x0f"` 有 12 个，`b"\x80"` 有 0 个，全零摘要有 `8 * len(digest)` 个，空字节串为 0。
 
+
 # %% nbgrader={"grade_id": "leading_zero_bits", "solution": true}
 def leading_zero_bits(digest: bytes) -> int:
     """Number of zero bits before the first 1 bit of ``digest`` (big-endian bit order)."""
@@ -366,6 +373,7 @@ for _ in range(200):
 # 按 `0, 1, 2, ...` 的顺序最多尝试 `max_tries` 个 nonce（最后一个是 `max_tries - 1`），返回
 # **第一个**满足条件的 nonce，都不满足则返回 `None`。`k` 不在 0 到 256 之间或 `max_tries`
 # 为负数时抛出 `ValueError`。
+
 
 # %% nbgrader={"grade_id": "find_nonce", "solution": true}
 def find_nonce(data: bytes, k: int, max_tries: int) -> int | None:
@@ -427,8 +435,6 @@ for _bad in ((-1, 10), (257, 10), (3, -1)):
 # 比特币树的重复问题。任务 5 会用到这两个结果。
 
 # %% nbgrader={"grade_id": "explore", "locked": true}
-from chainsim.ledger.merkle import merkle_root_bytes
-
 try:
     print(" k   mean hashes   2**k")
     for _k in range(0, 13, 2):
@@ -438,11 +444,14 @@ except NotImplementedError:
     print("Finish find_nonce (task 4) first.")
 
 _txids = [sha256(bytes([_i])) for _i in range(1, 7)]
-print("Bitcoin root of 6 txids == root of the 6 plus the last two again:",
-      merkle_root_bytes(_txids) == merkle_root_bytes(_txids + _txids[4:]))
+print(
+    "Bitcoin root of 6 txids == root of the 6 plus the last two again:",
+    merkle_root_bytes(_txids) == merkle_root_bytes(_txids + _txids[4:]),
+)
 try:
-    print("RFC 6962 roots equal:",
-          merkle_tree_hash(_txids) == merkle_tree_hash(_txids + _txids[4:]))
+    print(
+        "RFC 6962 roots equal:", merkle_tree_hash(_txids) == merkle_tree_hash(_txids + _txids[4:])
+    )
 except NotImplementedError:
     print("Finish merkle_tree_hash (task 1) first.")
 
@@ -468,7 +477,7 @@ except NotImplementedError:
 #
 # 可以用中文或英文作答。
 
-# %% [markdown] nbgrader={"grade_id": "written_answer", "grade": true, "solution": true, "points": 4}
+# %% [markdown] nbgrader={"grade_id": "written", "grade": true, "solution": true, "points": 4}
 # **Model answer.**
 #
 # 1. With an odd number of hashes, Bitcoin hashes the last one with a copy of itself, so

@@ -50,7 +50,7 @@ TEST_POINTS = {
     "test_leading_zero_bits": 2.0,
     "test_find_nonce": 2.0,
 }
-WRITTEN = "written_answer"
+WRITTEN = "written"
 WRITTEN_POINTS = 4.0
 ADA_MANUAL = 3.0  # the score a grader gives ada's written answer
 
