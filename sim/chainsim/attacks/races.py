@@ -155,8 +155,10 @@ def simulate_double_spend(
 
     Giving up is the only approximation. For ``q < 1/2`` it lowers the success
     probability by at most ``(q/p)^(z + max_deficit)`` (the chance of catching up
-    from that deficit); e.g. below 2e-9 for ``q = 0.3, z = 1`` and 50. The bound is
-    reported as ``bias_bound``. At ``q = 1/2`` the walk is recurrent and the bound is
+    from that deficit): about 2e-19 for ``q = 0.3, z = 1`` with the default 50, and
+    1.3e-5 for ``q = 0.45, z = 6``, well below the Monte-Carlo error of 10^6 races
+    there (a 95 % half-width of about 9e-4). The bound is reported as
+    ``bias_bound``. At ``q = 1/2`` the walk is recurrent and the bound is
     ``z / (z + max_deficit)``; above 1/2 it is ``(p/q)^max_deficit``.
 
     Parameters
