@@ -307,6 +307,37 @@ def test_cli_builds_and_reports_errors(tmp_path: Path, capsys: pytest.CaptureFix
         builder.notebook_path(tmp_path, "../escape")
 
 
+def test_find_sources_rejects_missing_folder_and_duplicate_formats(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no src/ folder"):
+        builder.find_sources(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("# %%\nx = 1\n")
+    (tmp_path / "src" / "a.md").write_text("x\n")
+    with pytest.raises(ConfigError, match="two sources"):
+        builder.find_sources(tmp_path)
+
+
+def _load_config(monkeypatch: pytest.MonkeyPatch, course_id: str | None) -> Any:
+    from traitlets.config.loader import PyFileConfigLoader
+
+    if course_id is None:
+        monkeypatch.delenv("CHAINSIM_COURSE_ID", raising=False)
+    else:
+        monkeypatch.setenv("CHAINSIM_COURSE_ID", course_id)
+    return PyFileConfigLoader("nbgrader_config.py", path=str(COURSE)).load_config()
+
+
+def test_course_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _load_config(monkeypatch, None)
+    assert config.CourseDirectory.course_id == "chainsim-101"
+    assert Path(config.CourseDirectory.root) == COURSE  # wherever the folder is
+    assert config.ExecutePreprocessor.timeout == 30
+    assert config.Autograde.create_student is False
+    # Another institution sets its own id without editing the file.
+    other = _load_config(monkeypatch, "szu-blockchain-2026-fall")
+    assert other.CourseDirectory.course_id == "szu-blockchain-2026-fall"
+
+
 # --------------------------------------------------------------------------------------
 # The real nbgrader pipeline
 # --------------------------------------------------------------------------------------
