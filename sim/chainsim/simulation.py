@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import Any
 
@@ -215,7 +216,8 @@ class Simulation:
         if self.progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=self.config.run.n_blocks, unit="block", desc="mining")
+            disable = os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes")
+            bar = tqdm(total=self.config.run.n_blocks, unit="block", desc="mining", disable=disable)
             on_block = bar.update
         setup = RunSetup(
             config=self.config,

@@ -108,7 +108,13 @@ class Difficulty:
         self.tree = tree
         self.retarget = bool(retarget)
         self.period = int(period)
-        self.timespan_s = max(1, round(period * block_interval_s))
+        self.timespan_s = round(period * block_interval_s)
+        if self.retarget and self.timespan_s < 4:
+            raise ConfigError(
+                "mining.retarget_period_blocks * mining.block_interval_s must be at least "
+                f"4 s with retargeting (the clamp works in whole seconds), got "
+                f"{period} * {block_interval_s:g} s"
+            )
         self.bits: list[int] = [INITIAL_BITS]
         self.child_bits: list[int] = [INITIAL_BITS]
         self.child_work: list[float] = [1.0]
