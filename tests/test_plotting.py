@@ -43,9 +43,17 @@ def test_layout_puts_main_chain_in_lane_zero_and_each_branch_in_its_own_lane() -
     # forks from block 1: two new lanes; block 7 continues 6's lane, 8 opens another
     assert lay.loc[5, "y"] != lay.loc[6, "y"]
     assert lay.loc[7, "y"] == lay.loc[6, "y"]
-    assert lay.loc[8, "y"] not in {0, lay.loc[5, "y"], lay.loc[6, "y"]}
-    # no two blocks share a grid point
+    assert lay.loc[8, "y"] not in {0, lay.loc[7, "y"]}
+    # no two blocks share a grid point, and the lanes are packed (3 branches, 2 lanes)
     assert not lay.duplicated(["x", "y"]).any()
+    assert lay["y"].max() == 2
+
+
+def test_layout_reuses_lanes_for_forks_far_apart() -> None:
+    rows = [(i, i - 1, i, True) for i in range(10)]
+    rows += [(10 + k, h - 1, h, False) for k, h in enumerate((2, 5, 8))]
+    lay = plotting.block_tree_layout(_blocks(rows)).set_index("block_id")
+    assert (lay.loc[[10, 11, 12], "y"] == 1).all()
 
 
 def test_layout_is_deterministic_whatever_the_row_order() -> None:
@@ -68,6 +76,7 @@ def test_block_tree_counts_and_truncation() -> None:
 def test_block_tree_in_chinese() -> None:
     ax = plotting.plot_block_tree(TREE, language="zh")
     assert ax.get_xlabel() == "高度（区块）"
+    assert ax.get_title() == "区块树：主链 5 个，孤块 4 个"
     png = plotting.figure_png(ax.figure)
     assert png.startswith(PNG_MAGIC)
 
@@ -134,9 +143,14 @@ def test_chain_cards_show_status_and_reason() -> None:
     ]
     ax = plotting.plot_chain(rows)
     texts = [t.get_text() for t in ax.texts]
-    assert sum(t == "valid" for t in texts) == 1
-    assert any(t == "INVALID: no proof of work" for t in texts)
-    assert any(t == "INVALID: link broken" for t in texts)
+    assert texts.count("valid") == 1
+    assert texts.count("INVALID") == 2
+    assert texts.count("• no proof of work") == 1
+    assert texts.count("• link broken") == 1
+    rows[0]["problems"] = "coinbase-too-large"
+    texts = [t.get_text() for t in plotting.plot_chain(rows).texts]
+    assert texts.count("valid") == 0
+    assert "• coinbase-too-large" in texts
     ax = plotting.plot_chain(rows, language="zh")
     assert any(t.get_text().startswith("无效") for t in ax.texts)
 

@@ -312,10 +312,10 @@ def _require(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
 def block_tree_layout(blocks: pd.DataFrame) -> pd.DataFrame:
     """Place every block of a block tree on a grid: x is its height, y its branch lane.
 
-    Blocks on the main chain sit in lane 0. A fork (a stale branch) gets the next free
-    lane; a branch keeps its lane while it grows, and a branch that forks again opens a
-    new lane. The layout is deterministic: children are visited main chain first, then
-    by ``block_id``.
+    Blocks on the main chain sit in lane 0. A fork (a stale branch) gets the lowest
+    lane above that is free over its span of heights; a branch keeps its lane while it
+    grows, and a branch that forks again opens another. The layout is deterministic:
+    children are visited main chain first, then by ``block_id``.
 
     Parameters
     ----------
@@ -377,12 +377,29 @@ def block_tree_layout(blocks: pd.DataFrame) -> pd.DataFrame:
             else:
                 pushed.append((c, -1))
         stack.extend(reversed(pushed))
+    # Pack the branches: each takes the lowest lane above the main chain that is free
+    # over its span of heights, so short forks far apart share a lane.
+    packed = np.zeros(len(ids), dtype=np.int64)
+    spans = []
+    for branch in np.unique(lane[lane > 0]):
+        rows = np.flatnonzero(lane == branch)
+        spans.append((int(heights[rows].min()), int(heights[rows].max()), int(branch), rows))
+    lane_end: list[int] = []  # per packed lane (1, 2, ...): last height it holds
+    for lo, hi, _, rows in sorted(spans, key=lambda t: (t[0], t[2])):
+        for k, end in enumerate(lane_end):
+            if end < lo:
+                lane_end[k] = hi
+                packed[rows] = k + 1
+                break
+        else:
+            lane_end.append(hi)
+            packed[rows] = len(lane_end)
     return pd.DataFrame(
         {
             "block_id": ids,
             "parent_id": parents,
             "x": heights,
-            "y": lane,
+            "y": packed,
             "main_chain": main,
         }
     )
@@ -485,12 +502,12 @@ def plot_block_tree(
         label=text("stale", language),
     )
     n_lanes = int(layout["y"].max()) + 1
-    ax.set_ylim(-0.8, max(n_lanes, 2) - 0.2)
+    ax.set_ylim(-0.6, max(n_lanes, 2) + 0.2)  # room for the legend above the top lane
     xmin, xmax = float(layout["x"].min()), float(layout["x"].max())
     ax.set_xlim(xmin - 0.8, xmax + 0.8)
     ax.set_xlabel(text("height", language))
-    ax.set_ylabel(text("branch", language))
-    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.legend(loc="upper left", fontsize="small", frameon=False, ncols=2)
     for side in ("top", "right"):
@@ -612,7 +629,7 @@ def plot_chain(
     ax: Axes | None = None,
     *,
     language: str = "en",
-    hash_chars: int = 10,
+    hash_chars: int = 14,
     columns: int | None = None,
 ) -> Axes:
     """Draw a short chain of blocks as cards: data, previous hash, own hash, status.
@@ -626,7 +643,8 @@ def plot_chain(
     chain : pandas.DataFrame or sequence of mappings
         One row per block, in chain order, with ``data`` (str), ``prev_hash`` (hex
         str), ``hash`` (hex str), ``links_ok`` (bool: ``prev_hash`` equals the
-        parent's hash) and ``meets_target`` (bool: the hash is below the target).
+        parent's hash) and ``meets_target`` (bool: the hash is below the target);
+        optionally ``problems`` (str: any other broken rule, shown on the card).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure by default, sized to the number of blocks.
     language : {"en", "zh"}
@@ -680,60 +698,62 @@ def plot_chain(
         r, c = divmod(i, columns)
         ok_link = bool(row.links_ok)
         ok_pow = bool(row.meets_target)
-        valid = ok_link and ok_pow
+        problems = [p for p in str(getattr(row, "problems", "") or "").split(", ") if p]
+        valid = ok_link and ok_pow and not problems
         color = COLORS["ok"] if valid else COLORS["bad"]
-        x0, y0 = c + 0.05, r + 0.06
-        box = FancyBboxPatch(
-            (x0, y0),
-            0.9,
-            0.86,
-            boxstyle="round,pad=0.0,rounding_size=0.06",
-            facecolor=color + "22",
-            edgecolor=color,
-            linewidth=2.0,
-            transform=ax.transData,
+        x0, y0 = c + 0.04, r + 0.05
+        ax.add_patch(
+            FancyBboxPatch(
+                (x0, y0),
+                0.92,
+                0.9,
+                boxstyle="round,pad=0.0,rounding_size=0.06",
+                facecolor=color + "22",
+                edgecolor=color,
+                linewidth=2.0,
+            )
         )
-        ax.add_patch(box)
         ax.text(
             x0 + 0.05,
-            y0 + 0.14,
+            y0 + 0.1,
             text("block", language, i=i),
             fontweight="bold",
             fontsize="medium",
             va="center",
         )
         lines = [
-            f"{text('data', language)}: {_short(row.data, 18)}",
+            f"{text('data', language)}: {_short(row.data, 20)}",
             f"{text('prev', language)}: {_short(row.prev_hash, hash_chars)}",
             f"{text('hash', language)}: {_short(row.hash, hash_chars)}",
         ]
         for k, line in enumerate(lines):
             ax.text(
                 x0 + 0.05,
-                y0 + 0.33 + 0.15 * k,
+                y0 + 0.25 + 0.12 * k,
                 line,
                 fontsize=fs,
                 va="center",
                 fontfamily="monospace" if k else None,
             )
-        if valid:
-            status = text("valid", language)
-        else:
-            reasons = []
-            if not ok_link:
-                reasons.append(text("link_broken", language))
-            if not ok_pow:
-                reasons.append(text("no_pow", language))
-            status = text("invalid", language) + ": " + ", ".join(reasons)
+        reasons = []
+        if not ok_link:
+            reasons.append(text("link_broken", language))
+        if not ok_pow:
+            reasons.append(text("no_pow", language))
+        reasons += problems
+        status = text("valid", language) if valid else text("invalid", language)
         ax.text(
-            x0 + 0.05,
-            y0 + 0.78,
-            status,
-            fontsize=fs,
-            fontweight="bold",
-            color=color,
-            va="center",
+            x0 + 0.05, y0 + 0.62, status, fontsize=fs, fontweight="bold", color=color, va="center"
         )
+        for k, reason in enumerate(reasons[:2]):
+            ax.text(
+                x0 + 0.05,
+                y0 + 0.73 + 0.1 * k,
+                "• " + _short(reason, 26),
+                fontsize="x-small",
+                color=color,
+                va="center",
+            )
     _apply_fonts(ax)
     return ax
 

@@ -48,12 +48,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# Each demo: the CSS class of the slider the test moves, and whether a phone-sized
-# screenshot is taken too.
+# Each demo: the CSS class of the slider the test moves, the key pressed on it, and
+# whether a phone-sized screenshot is taken too.
 DEMOS: dict[str, dict[str, Any]] = {
-    # "build-a-chain": {"slider": "chainsim-slider-difficulty", "phone": False},
-    # "forks-under-delay": {"slider": "chainsim-slider-delay", "phone": False},
-    "ponzi-scheme": {"slider": "chainsim-slider-return", "phone": True},
+    "build-a-chain": {"slider": "chainsim-slider-reward", "key": "ArrowLeft", "phone": False},
+    "forks-under-delay": {"slider": "chainsim-slider-delay", "key": "ArrowRight", "phone": False},
+    "ponzi-scheme": {"slider": "chainsim-slider-return", "key": "ArrowRight", "phone": True},
 }
 
 # Text that would mean a cell or a callback failed in the page.
@@ -298,6 +298,84 @@ def _assert_no_error_text(page: Any, where: str) -> None:
         assert marker not in body, f"{where}: the page shows {marker!r}"
 
 
+def _wait_for_new_figure(page: Any, old_src: str) -> None:
+    page.wait_for_function(
+        "(old) => { const i = document.querySelector('img.chainsim-figure');"
+        " return i && i.src !== old && i.complete && i.naturalWidth > 0; }",
+        arg=old_src,
+        timeout=REDRAW_TIMEOUT_MS,
+    )
+
+
+def _press(page: Any, slider_class: str, key: str) -> None:
+    handle = page.locator(f".{slider_class} .noUi-handle").first
+    handle.focus()
+    handle.press(key)
+
+
+def _wait_for_readout(page: Any, slider_class: str, text: str) -> None:
+    page.wait_for_function(
+        "([cls, text]) => { const r = document.querySelector('.' + cls + ' .widget-readout');"
+        " return r && r.innerText.trim() === text; }",
+        arg=[slider_class, text],
+        timeout=REDRAW_TIMEOUT_MS,
+    )
+
+
+def _chain_remine(page: Any) -> None:
+    """After the edit, mining the first invalid block again redraws the chain."""
+    summary = page.inner_text(".chainsim-summary")
+    assert "invalid" in summary, summary
+    before = _figure_src(page)
+    page.click(".chainsim-button-mine")
+    _wait_for_new_figure(page, before)
+    page.wait_for_function(
+        "(old) => document.querySelector('.chainsim-summary').innerText !== old",
+        arg=summary,
+        timeout=REDRAW_TIMEOUT_MS,
+    )
+    assert "hashes" in page.inner_text(".chainsim-summary")
+    _assert_no_error(page, "build-a-chain after mining")
+    # mining the rest makes the whole chain valid again
+    before = _figure_src(page)
+    page.click(".chainsim-button-mine-all")
+    _wait_for_new_figure(page, before)
+    page.wait_for_function(
+        "() => document.querySelector('.chainsim-summary').innerText.includes('are valid')",
+        timeout=REDRAW_TIMEOUT_MS,
+    )
+    _screenshot(page, "build-a-chain-remined")
+
+
+def _fraud_bad_input(page: Any) -> None:
+    """Impossible settings (a fund paying out more than 100 % of each deposit) give a
+    friendly message in the page, then good settings clear it."""
+    page.select_option(".chainsim-select-scheme select", label="Legitimate investment fund")
+    _wait_for_readout(page, "chainsim-slider-levels", "0")  # the fund pays no commission
+    _press(page, "chainsim-slider-levels", "ArrowRight")
+    _wait_for_readout(page, "chainsim-slider-levels", "1")
+    _press(page, "chainsim-slider-operator", "End")
+    _wait_for_readout(page, "chainsim-slider-operator", "60%")
+    _press(page, "chainsim-slider-commission", "End")
+    page.wait_for_function(
+        "() => document.querySelector('.chainsim-message').innerText.includes('Please check')",
+        timeout=REDRAW_TIMEOUT_MS,
+    )
+    message = page.inner_text(".chainsim-message")
+    assert "operator_cut + sum(commission_rates) must be <= 1" in message, message
+    assert "chainsim-stale" in (page.get_attribute("img.chainsim-figure", "class") or "")
+    _assert_no_error_text(page, "ponzi-scheme with impossible settings")
+    _screenshot(page, "ponzi-scheme-bad-input")
+    _press(page, "chainsim-slider-commission", "Home")
+    page.wait_for_function(
+        "() => document.querySelector('.chainsim-message').innerText.trim() === ''",
+        timeout=REDRAW_TIMEOUT_MS,
+    )
+
+
+_EXTRA_CHECKS = {"build-a-chain": _chain_remine, "ponzi-scheme": _fraud_bad_input}
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("name", list(DEMOS))
 def test_demo_renders_and_redraws(browser: Any, voila_url: str, name: str) -> None:
@@ -314,15 +392,13 @@ def test_demo_renders_and_redraws(browser: Any, voila_url: str, name: str) -> No
         handle = page.locator(f".{spec['slider']} .noUi-handle").first
         handle.focus()
         start = time.perf_counter()
-        handle.press("ArrowRight")
-        page.wait_for_function(
-            "(old) => { const i = document.querySelector('img.chainsim-figure');"
-            " return i && i.src !== old && i.complete && i.naturalWidth > 0; }",
-            arg=before,
-            timeout=REDRAW_TIMEOUT_MS,
-        )
+        handle.press(spec["key"])
+        _wait_for_new_figure(page, before)
         redraw_s = time.perf_counter() - start
         _assert_no_error(page, f"{name} after moving the slider")
+        extra = _EXTRA_CHECKS.get(name)
+        if extra is not None:
+            extra(page)
         _screenshot(page, name)
         _timings[name] = {
             "first_render_s": round(first_render_s, 3),
