@@ -105,6 +105,8 @@ class Simulation:
         Each node's tip after :meth:`run`.
     env : simpy.Environment or None
         The SimPy environment (SimPy engine, after :meth:`run`).
+    nodes : list of chainsim.engine.simpy_engine.PeerNode
+        The SimPy engine's nodes after :meth:`run` (empty for the fast engine).
     log : list of tuple or None
 
     Examples
@@ -204,6 +206,7 @@ class Simulation:
         self.log: list[tuple[float, str, int, int]] | None = None
         self.tips: list[int] = [0] * n
         self.env: Any = None
+        self.nodes: list[Any] = []
         self._ran = False
 
     def run(self) -> Results:
@@ -236,6 +239,7 @@ class Simulation:
             if self.engine == "simpy":
                 sim = SimPyEngine(setup, log=self._log)
                 self.env = sim.env
+                self.nodes = sim.nodes
                 out = sim.run()
             else:
                 out = run_fast(setup)

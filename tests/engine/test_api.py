@@ -8,7 +8,7 @@ import pytest
 
 import chainsim
 from chainsim.config import SimConfig
-from chainsim.errors import ChainSimError, ConfigError
+from chainsim.errors import ChainSimError, ConfigError, SimulationError
 from chainsim.results import TABLES
 from chainsim.simulation import Simulation, simulate
 
@@ -202,3 +202,19 @@ def test_custom_graph_and_miner_nodes():
     assert set(res.blocks["miner"].iloc[1:]) <= {1, 3}
     assert res.nodes.set_index("node").loc[[1, 3], "hash_share"].tolist() == [0.5, 0.5]
     assert len(res.receipts) == 6 * 5
+
+
+@pytest.mark.parametrize("engine", ["fast", "simpy"])
+def test_a_fork_choice_returning_an_unknown_block_is_reported(cfg, engine):
+    def broken(tree, current, candidate):
+        return candidate + 1
+
+    with pytest.raises(SimulationError, match=r"fork_choice broken\(tree, 0, 1\) at node"):
+        simulate(cfg, seed=1, engine=engine, fork_choice=broken)
+
+
+def test_simpy_nodes_are_exposed(cfg):
+    sim = Simulation(cfg, seed=2, engine="simpy")
+    sim.run()
+    assert [node.tip for node in sim.nodes] == sim.tips
+    assert len(sim.nodes) == 25

@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 
 from chainsim.blocktree import longest, most_work
-from chainsim.engine.relay import MESSAGE_KINDS, RunOutput, RunSetup, compact_failures
+from chainsim.engine.relay import (
+    MESSAGE_KINDS,
+    RunOutput,
+    RunSetup,
+    check_tip,
+    compact_failures,
+)
 from chainsim.network import Network
 
 __all__ = ["run_fast"]
@@ -199,7 +205,7 @@ def run_fast(setup: RunSetup) -> RunOutput:
             elif fc_kind == 1:
                 new = b if hts[b] > hts[tip] else tip
             else:
-                new = fc(tree, tip, b)
+                new = check_tip(fc, fc(tree, tip, b), acc, v, tip, b)
             if new != tip:
                 tips[v] = new
                 if retarget:

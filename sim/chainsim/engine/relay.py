@@ -49,10 +49,11 @@ import numpy as np
 from chainsim.blocktree import BlockTree, ForkChoice
 from chainsim.config import SimConfig
 from chainsim.engine.mining import Difficulty, Schedule
+from chainsim.errors import SimulationError
 from chainsim.network import Network
 from chainsim.rng import RandomStreams
 
-__all__ = ["MESSAGE_KINDS", "RunOutput", "RunSetup", "compact_failures"]
+__all__ = ["MESSAGE_KINDS", "RunOutput", "RunSetup", "check_tip", "compact_failures"]
 
 #: Message kinds in the order the ``messages`` table lists them.
 MESSAGE_KINDS = ("inv", "getdata", "block", "cmpctblock", "getblocktxn", "blocktxn")
@@ -160,3 +161,25 @@ def compact_failures(
         return [True] * n_nodes
     rng = np.random.Generator(np.random.PCG64(streams.child("compact", block_id)))
     return (rng.random(n_nodes) < rate).tolist()
+
+
+def check_tip(
+    fork_choice: ForkChoice, tip: Any, accepted: list[list[float]], node: int, current: int, b: int
+) -> int:
+    """Check what a (user-supplied) fork-choice rule returned: a block the node accepted.
+
+    >>> check_tip(max, 1, [[0.0], [3.0]], 0, 0, 1)
+    1
+    >>> check_tip(max, 7, [[0.0], [3.0]], 0, 0, 1)
+    Traceback (most recent call last):
+    ...
+    chainsim.errors.SimulationError: fork_choice max(tree, 0, 1) at node 0 returned 7; it must return a block id the node has accepted (e.g. 0 or 1)
+    """  # noqa: E501
+    ok = isinstance(tip, int | np.integer) and 0 <= tip < len(accepted)
+    if not ok or accepted[tip][node] == math.inf:
+        name = getattr(fork_choice, "__name__", repr(fork_choice))
+        raise SimulationError(
+            f"fork_choice {name}(tree, {current}, {b}) at node {node} returned {tip!r}; it "
+            f"must return a block id the node has accepted (e.g. {current} or {b})"
+        )
+    return int(tip)

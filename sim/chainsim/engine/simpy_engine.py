@@ -28,7 +28,14 @@ from typing import Any, NamedTuple
 
 import simpy
 
-from chainsim.engine.relay import MESSAGE_KINDS, RunOutput, RunSetup, compact_failures
+from chainsim.blocktree import longest, most_work
+from chainsim.engine.relay import (
+    MESSAGE_KINDS,
+    RunOutput,
+    RunSetup,
+    check_tip,
+    compact_failures,
+)
 
 __all__ = ["Message", "PeerNode", "SimPyEngine"]
 
@@ -155,6 +162,8 @@ class PeerNode:
             if engine.log is not None:
                 engine.log.append((now, "accepted", self.id, b))
             new = setup.fork_choice(setup.tree, self.tip, b)
+            if not engine.builtin_rule:
+                new = check_tip(setup.fork_choice, new, engine.accepted, self.id, self.tip, b)
             if new != self.tip:
                 self.tip = new
                 engine.tip_changed(self.id, new)
@@ -223,6 +232,7 @@ class SimPyEngine:
         self._redraw = self.env.event()
         self._end_time = math.inf
         self.n_mined = 0
+        self.builtin_rule = setup.fork_choice in (most_work, longest)
 
     def count(self, kind: str) -> None:
         self._counts[kind] += 1
