@@ -106,7 +106,23 @@ def test_house_rules(lang: str, rel: Path) -> None:
     assert "Bitcoin and Cryptocurrency Technologies" in prose
     assert "区块链技术与应用" in prose
     assert nb.metadata["kernelspec"]["name"] == "python3"
-    assert not list((COURSES / lang).rglob("*.ipynb")), "no notebooks with outputs in courses/"
+
+
+def test_no_notebook_outputs_are_committed() -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(
+        ["git", "ls-files", "courses/en", "courses/zh"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert tracked, "the lessons must be tracked in git"
+    assert not [t for t in tracked if t.endswith(".ipynb")], "lessons are MyST text, no .ipynb"
 
 
 # --------------------------------------------------------------------------- glossary
