@@ -109,6 +109,12 @@ class Scenario:
 
 
 _EQUAL_MINERS = "20 miners with equal hash-rate shares (no cited pool-share distribution is used)."
+_VALIDATION = (
+    "Block validation time is not modelled (network.validation_ms = 0) and the "
+    "bandwidth tables are from 2019, later than the 2015-16 measurement; expect the "
+    "model to propagate blocks faster than measured (compare with 'chainsim validate'), "
+    "or set network.validation_ms to study the effect."
+)
 _DEGREE = (
     "Topology: each node opens a number of outbound connections drawn from SimBlock's "
     "measured Bitcoin outbound-degree distribution (mean 8.6) to random peers."
@@ -171,6 +177,7 @@ def _bitcoin() -> Scenario:
             "quicker runs.",
             _DEGREE,
             _EQUAL_MINERS,
+            _VALIDATION,
             "Region shares and network tables are SimBlock's 2019 figures, a few years "
             "after the 2015-16 measurement.",
         ),
@@ -199,6 +206,7 @@ def _litecoin() -> Scenario:
             _DEGREE + " Approximation: Litecoin's node software derives from Bitcoin "
             "Core, and no Litecoin degree distribution is used.",
             _EQUAL_MINERS,
+            _VALIDATION,
             "Latency and bandwidth tables are SimBlock's 2019 Bitcoin-network tables.",
         ),
     )
@@ -226,6 +234,7 @@ def _dogecoin() -> Scenario:
             _DEGREE + " Approximation: Dogecoin's node software derives from Bitcoin "
             "Core, and no Dogecoin degree distribution is used.",
             _EQUAL_MINERS,
+            _VALIDATION,
             "Latency and bandwidth tables are SimBlock's 2019 Bitcoin-network tables.",
         ),
     )
@@ -268,6 +277,7 @@ def _ethereum_pow() -> Scenario:
             "Fork choice: most cumulative work; Ethereum's uncle references and uncle "
             "rewards are not modelled.",
             _EQUAL_MINERS,
+            _VALIDATION,
         ),
     )
 
