@@ -71,7 +71,8 @@ def configure(namespace: dict[str, Any], lang: str) -> None:
     # Lesson helpers label figures in the edition's language (kernels inherit this).
     os.environ["CHAINSIM_LANG"] = lang
     os.environ.setdefault("TQDM_DISABLE", "1")
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # Kernels inherit this: figures become PNG outputs even if the caller set Agg.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
 
     namespace.update(
         project="ChainSim",
