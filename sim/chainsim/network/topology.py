@@ -11,7 +11,7 @@ Topologies
 ``bitcoin``
     Each node draws its number of *outbound* connections from the measured Bitcoin
     outbound-degree distribution (SimBlock 2019, Aoki et al. 2019; degrees 1 to 20,
-    mean about 8.7) and connects to that many distinct peers chosen uniformly at
+    mean 8.645) and connects to that many distinct peers chosen uniformly at
     random. Inbound connections are whatever the other nodes chose, so a node's total
     degree is its outbound degree plus its inbound count (mean about 17 for large
     networks). When two nodes pick each other, that is one connection. In networks
