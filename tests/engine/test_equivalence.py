@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from chainsim.config import SimConfig
+from chainsim.engine.mining import MiningSchedule
 from chainsim.simulation import Simulation
 
 
@@ -69,7 +70,16 @@ CASES = [
 
 
 @pytest.mark.parametrize(("relay", "changes"), CASES)
-def test_fast_engine_equals_simpy_engine(relay, changes):
+def test_fast_engine_equals_simpy_engine(relay, changes, monkeypatch):
+    redraws = []
+    set_work = MiningSchedule.set_work
+
+    def counting_set_work(self, miner, work, now):
+        changed = set_work(self, miner, work, now)
+        redraws.append(changed)
+        return changed
+
+    monkeypatch.setattr(MiningSchedule, "set_work", counting_set_work)
     cfg = small_config(relay, **changes)
     fast, slow, fast_sim, simpy_sim = run_both(cfg)
     assert fast.meta["engine"] == "fast" and slow.meta["engine"] == "simpy"
@@ -84,6 +94,7 @@ def test_fast_engine_equals_simpy_engine(relay, changes):
         assert n_orphans(fast) > 0
     if changes.get("mining.retarget"):
         assert fast.blocks["work"].nunique() > 2  # difficulty really changed
+        assert sum(redraws) > 20  # and the schedule was redrawn mid-interval
 
 
 def test_engines_agree_without_draining():

@@ -13,9 +13,22 @@ indexed by block and node, and no object per message. Two tricks keep it small:
   time), so each node only needs the time its upload link becomes free.
 
 Each (block, node) pair then costs about three heap events plus a loop over the
-node's neighbours. Message counts: ``inv`` messages are counted as the SimPy engine
-sends them (neighbours except the sender and nodes whose ``inv`` was handled before
-acceptance); every queued upload and request is counted.
+node's neighbours.
+
+Message counts are the SimPy engine's: every queued upload and every request is
+counted as it is made, and ``inv`` messages, which this engine does not schedule one by
+one, are counted after the run from the acceptance times (a node announces to every
+neighbour except its sender and those whose ``inv`` it handled by the time it
+accepted the block).
+
+Ties. Events at exactly the same float time are processed in the order they were
+scheduled (a sequence number breaks ties in the heap); SimPy also processes them in
+scheduling order, but the two engines do not schedule the same events (this one skips
+messages that will be ignored), so when two messages for the same block reach a node
+at exactly the same instant the engines may credit different senders, and equal-time
+comparisons such as "was the inv handled before the block was accepted" may go
+either way. With latency jitter > 0 such ties have probability zero; the engine
+equivalence tests use jitter, and the hand-computed scenarios avoid ties.
 """
 
 from __future__ import annotations
