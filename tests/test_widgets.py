@@ -188,3 +188,161 @@ def test_fraud_same_settings_same_picture() -> None:
     assert a.figure.value == b.figure.value
     c = _small(seed=2)
     assert c.figure.value != a.figure.value
+
+
+# -- "Build a chain" ---------------------------------------------------------------------
+
+ledger = pytest.importorskip("chainsim.ledger")
+EASY = ledger.EASY_BITS  # ~256 hashes a block: fast tests
+
+
+def _chain(**kw: Any) -> widgets.ChainPanel:
+    return widgets.chain_panel(5, bits=EASY, **kw)
+
+
+def test_chain_starts_valid_and_editing_breaks_the_block_and_every_later_one() -> None:
+    panel = _chain()
+    assert panel.report().ok
+    assert "All 5 blocks are valid" in panel.summary.value
+    png0 = bytes(panel.figure.value)
+    assert panel.block.value == 2
+    panel.reward.value = round(panel.reward.value - 1.0, 2)  # the miner takes one coin less
+    assert panel.report().broken_blocks == (2, 3, 4)
+    assert panel.report().rules_by_block()[3] == ["proof-of-work"]  # re-linked, not mined
+    assert "Blocks 2, 3, 4 are invalid" in panel.summary.value
+    assert bytes(panel.figure.value) != png0
+    # the slider shows coins to two decimals: 50.00001 coins (reward + fees) -> 49.00
+    original = panel.original[2].transactions[0].outputs[0].value_sat
+    expected = round((round(original / ledger.COIN, 2) - 1.0) * ledger.COIN)
+    assert panel.blocks[2].transactions[0].outputs[0].value_sat == expected
+
+
+def test_chain_remine_one_by_one_then_all() -> None:
+    panel = _chain()
+    panel.reward.value = round(panel.reward.value - 1.0, 2)
+    png = bytes(panel.figure.value)
+    panel.mine_next.click()  # the button a visitor clicks
+    assert panel.report().broken_blocks == (3, 4)
+    assert panel.hashes_spent > 0
+    assert bytes(panel.figure.value) != png
+    assert "hashes" in panel.summary.value
+    assert panel.blocks[2].header.check_pow()
+    assert panel.blocks[3].header.prev_hash == panel.blocks[2].hash_hex()
+    panel.mine_all.click()
+    assert panel.report().ok
+    assert "All 5 blocks are valid" in panel.summary.value
+    panel.mine_next.click()  # nothing left: a note, no error
+    assert "Nothing left" in panel.summary.value and panel.last_error == ""
+
+
+def test_chain_mining_cannot_fix_a_broken_rule() -> None:
+    panel = _chain()
+    panel.reward.value = round(panel.reward.value + 1.0, 2)  # pay oneself more than allowed
+    assert panel.mine_all_invalid() == 3
+    panel.refresh()
+    rules = panel.report().rules_by_block()
+    assert rules[2] == ["coinbase-too-large"]
+    assert all("proof-of-work" not in r for r in rules.values())
+    assert "Mining cannot fix" in panel.summary.value
+
+
+def test_chain_choosing_another_block_does_not_edit() -> None:
+    panel = _chain()
+    n = panel.n_updates
+    panel.block.value = 3
+    assert panel.n_updates == n and panel.report().ok
+    coins = panel.original[3].transactions[0].outputs[0].value_sat / ledger.COIN
+    assert panel.reward.value == pytest.approx(round(coins, 2))
+    panel.reward.value = round(panel.reward.value - 0.5, 2)
+    assert panel.report().broken_blocks == (3, 4)
+
+
+def test_chain_reset() -> None:
+    panel = _chain()
+    panel.reward.value = round(panel.reward.value - 1.0, 2)
+    panel.mine_next.click()
+    panel.reset.click()
+    assert panel.report().ok and panel.hashes_spent == 0
+    assert [b.hash_hex() for b in panel.blocks] == [b.hash_hex() for b in panel.original]
+
+
+@pytest.mark.parametrize("n_blocks", [1, 9, 2.5])
+def test_chain_bad_size_is_reported(n_blocks: Any) -> None:
+    panel = widgets.chain_panel(n_blocks, bits=EASY)
+    assert "n_blocks must be a whole number from 2 to 8" in panel.last_error
+    assert bytes(panel.figure.value) == b""
+    panel.mine_next.click()  # buttons on a refused panel do nothing harmful
+    assert panel.last_error
+
+
+def test_chain_in_chinese_at_teaching_difficulty() -> None:
+    panel = widgets.chain_panel(3, language="zh")  # TEACHING_BITS: ~65,536 hashes a block
+    assert panel.reward.description == "区块奖励（币）"
+    assert all(b.hash_hex().startswith("0000") for b in panel.blocks)
+    panel.block.value = 1
+    panel.reward.value = round(panel.reward.value - 1.0, 2)
+    assert "区块 1, 2 无效" in panel.summary.value
+    panel.mine_all.click()
+    assert panel.report().ok
+
+
+# -- "Forks under delay" -----------------------------------------------------------------
+
+
+def test_forks_first_run_and_config() -> None:
+    panel = widgets.forks_panel()
+    assert panel.last_error == ""
+    cfg = panel.config()
+    assert cfg.mining.block_interval_s == 10.0
+    assert cfg.network.latency_ms == pytest.approx(1000.0)
+    assert cfg.network.n_nodes == widgets.FORKS_NETWORK["n_nodes"]
+    blocks = panel.results.blocks
+    assert (blocks["block_id"] > 0).sum() == widgets.FORKS_NETWORK["n_blocks"]
+    assert 0.0 <= panel.stale_rate <= 1.0
+    assert "stale rate" in panel.summary.value
+
+
+def test_forks_sliders_rerun_the_simulation() -> None:
+    panel = widgets.forks_panel(10.0, 1.0)
+    png, stale = bytes(panel.figure.value), panel.stale_rate
+    panel.delay.value = 5.0
+    assert panel.results.meta["config"]["network"]["latency_ms"] == pytest.approx(5000.0)
+    assert bytes(panel.figure.value) != png
+    assert panel.stale_rate > stale  # same seed, slower links: more stale blocks
+    panel.interval.value = 600.0
+    panel.delay.value = 0.05
+    assert panel.stale_rate < 0.1
+
+
+def test_forks_more_stale_blocks_when_blocks_come_fast_on_a_slow_network() -> None:
+    fast_slow = widgets.forks_panel(2.0, 5.0).stale_rate
+    slow_fast = widgets.forks_panel(600.0, 0.05).stale_rate
+    assert fast_slow > 0.3 > slow_fast
+
+
+def test_forks_run_again_uses_the_next_seed() -> None:
+    panel = widgets.forks_panel(5.0, 2.0, seed=3)
+    png = bytes(panel.figure.value)
+    panel.rerun.click()
+    assert panel.seed == 4 and panel.results.seed == 4
+    assert bytes(panel.figure.value) != png
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"block_interval_s": -1.0}, "block_interval_s must be one of"),
+        ({"delay_s": 1e6}, "delay_s must be one of"),
+    ],
+)
+def test_forks_bad_start_is_reported(kwargs: dict[str, Any], match: str) -> None:
+    panel = widgets.forks_panel(**kwargs)
+    assert match in panel.last_error
+    panel.interval.value = 20.0  # any move recovers with valid settings
+    assert panel.last_error == ""
+
+
+def test_forks_in_chinese() -> None:
+    panel = widgets.forks_panel(language="zh")
+    assert panel.interval.description == "出块间隔"
+    assert "孤块率" in panel.summary.value
