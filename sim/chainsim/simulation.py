@@ -311,7 +311,7 @@ class Simulation:
         )
         messages = pd.DataFrame(
             {
-                "kind": list(out.messages),
+                "kind": np.array(list(out.messages), dtype=object),
                 "n_messages": np.array([c for c, _ in out.messages.values()], dtype=np.int64),
                 "n_bytes": np.array([b for _, b in out.messages.values()], dtype=np.int64),
             },

@@ -218,3 +218,15 @@ def test_simpy_nodes_are_exposed(cfg):
     sim.run()
     assert [node.tip for node in sim.nodes] == sim.tips
     assert len(sim.nodes) == 25
+
+
+@pytest.mark.parametrize("engine", ["fast", "simpy"])
+def test_a_time_limit_before_the_first_block_gives_empty_tables(engine):
+    cfg = SimConfig().override(
+        {"network.n_nodes": 5, "mining.n_miners": 2, "run.max_time_s": 0.001}
+    )
+    res = simulate(cfg, seed=1, engine=engine)
+    assert len(res.blocks) == 1 and len(res.receipts) == 0 and len(res.messages) == 0
+    assert res.meta["n_blocks"] == 0 and res.meta["sim_time_s"] == 0.001
+    assert res.nodes["n_blocks_mined"].sum() == 0
+    assert res.messages["kind"].dtype == object
