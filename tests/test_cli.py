@@ -52,12 +52,24 @@ def test_unknown_scenario_names_the_choices(capsys):
     assert "Traceback" not in err
 
 
-def test_config_error_after_overrides_is_reported(capsys):
-    # 3 nodes cannot host the preset's miners: the config check names the parameter.
-    code = main(["run", "bitcoin", "--nodes", "3", "--blocks", "1"])
+def test_small_networks_get_fewer_equal_miners(tmp_path, capsys):
+    # The preset has 20 equal miners; a 5-node run keeps equal shares over 5 miners.
+    out = tmp_path / "small"
+    assert (
+        main(["run", "litecoin", "--nodes", "5", "--blocks", "3", "--seed", "2", "--out", str(out)])
+        == 0
+    )
+    nodes = Results.load(out).nodes
+    assert len(nodes) == 5 and (nodes["hash_share"] == 0.2).all()
+
+
+def test_config_error_from_a_file_of_overrides_is_reported(capsys):
+    # A bad value that reaches the config layer (not argparse) still exits 2, one line.
+    code = main(["run", "teaching", "--interval", "1e9"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "mining.n_miners must be <= network.n_nodes (3)" in err
+    assert "mining.block_interval_s must be <= 1e+07, got 1000000000.0" in err
+    assert "Traceback" not in err
 
 
 def test_run_writes_tables_and_meta(tmp_path, capsys):

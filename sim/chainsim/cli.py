@@ -6,7 +6,10 @@
     list the presets with their sources;
 ``chainsim validate``
     print theory beside simulation (with confidence intervals) and the model beside
-    measured Bitcoin figures.
+    measured Bitcoin figures;
+``chainsim sweep FILE.toml``
+    run a parameter sweep described by a TOML file (serially, on all cores or on a
+    Dask cluster) and write one row per run as CSV (and Parquet) atomically.
 
 Bad input gets one line naming the parameter, the bad value and what is allowed, and
 exit status 2; no traceback is ever printed for an error ChainSim raises on purpose.
@@ -116,6 +119,18 @@ def _build_parser() -> argparse.ArgumentParser:
         help="run only these checks (repeatable)",
     )
     val.add_argument("--json", action="store_true", help="print the table as JSON")
+
+    swp = sub.add_parser("sweep", help="run a parameter sweep described by a TOML file")
+    swp.add_argument("file", metavar="FILE.toml", help="the sweep file (see examples/sweeps/)")
+    swp.add_argument(
+        "--executor",
+        metavar="WHERE",
+        help="serial, processes, processes:N or a Dask scheduler address tcp://host:port",
+    )
+    swp.add_argument("--out", metavar="FILE.csv", help="output table (default: FILE.csv here)")
+    swp.add_argument("--seed", type=_number(int, 0), help="root seed (default: the file's)")
+    swp.add_argument("--replications", type=_number(int, 1, 10**7), help="runs per grid point")
+    swp.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
@@ -126,6 +141,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     changes: dict[str, Any] = {}
     if args.nodes is not None:
         changes["network.n_nodes"] = args.nodes
+        if args.nodes < config.mining.n_miners and not config.mining.hash_shares:
+            # A preset's equal-share miners must fit in a smaller network.
+            changes["mining.n_miners"] = args.nodes
     if args.blocks is not None:
         changes["run.n_blocks"] = args.blocks
     if args.interval is not None:
@@ -227,7 +245,78 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"run": _cmd_run, "scenarios": _cmd_scenarios, "validate": _cmd_validate}
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    import dataclasses
+    import warnings
+    from pathlib import Path
+
+    from chainsim.experiments import (
+        SweepWarning,
+        load_sweep_file,
+        resolve_executor,
+        save_table,
+        summarize,
+    )
+    from chainsim.rng import as_seed_sequence
+
+    spec = load_sweep_file(args.file)
+    out = args.out or spec.out or f"{Path(args.file).stem}.csv"
+    if not out.lower().endswith(".csv"):
+        raise ConfigError(f"--out must name a .csv file, got {out!r}")
+    if os.path.isdir(out):
+        raise ConfigError(f"--out must name a file, got the directory {out!r}")
+    seed = args.seed if args.seed is not None else spec.seed
+    if seed is None:  # fresh entropy, printed so that the sweep can be repeated
+        seed = int(as_seed_sequence(None).entropy)  # type: ignore[arg-type]
+    spec = dataclasses.replace(
+        spec,
+        seed=seed,
+        replications=args.replications or spec.replications,
+        executor=args.executor or spec.executor or "serial",
+    )
+    executor, owned = resolve_executor(spec.executor)  # a bad name fails before any run
+    n_points = len(spec.grid) if isinstance(spec.grid, list) else 1
+    if isinstance(spec.grid, dict):
+        n_points = math.prod(len(v) for v in spec.grid.values())
+    print(
+        f"sweep {args.file}: scenario {spec.scenario}, {n_points} points x "
+        f"{spec.replications} replications = {n_points * spec.replications} runs, "
+        f"seed {seed}, executor {spec.executor}",
+        file=sys.stderr,
+    )
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SweepWarning)
+            table = spec.run(progress=not args.no_progress, executor=executor or "serial")
+    finally:
+        if owned:
+            if hasattr(executor, "shutdown"):
+                executor.shutdown(cancel_futures=True)
+            else:
+                executor.close()
+    paths = save_table(table, out)
+    summary = summarize(table, metrics=table.attrs["metrics"][:3])
+    with _pandas_display():
+        print(summary.to_string(index=False, float_format=_fmt))
+    print(f"{len(table)} runs written to {', '.join(str(p) for p in paths)}")
+    failures = [w for w in caught if issubclass(w.category, SweepWarning)]
+    for w in failures:
+        print(f"chainsim: warning: {w.message}", file=sys.stderr)
+    return EXIT_FAILURE if table.attrs["n_failed"] else EXIT_OK
+
+
+def _pandas_display() -> Any:
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 20)
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "scenarios": _cmd_scenarios,
+    "validate": _cmd_validate,
+    "sweep": _cmd_sweep,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
