@@ -198,5 +198,7 @@ def test_import_chainsim_stays_light_but_plotting_brings_matplotlib() -> None:
         "assert 'matplotlib' in sys.modules\n"
         "assert 'ipywidgets' not in sys.modules, 'plotting imported ipywidgets'\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'plotting imported pyplot'\n"
+        "import chainsim.widgets\n"
+        "assert 'ipywidgets' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1034,7 +1034,7 @@ class ForksPanel(Panel):
         res = chainsim.simulate(cfg, seed=self.seed)
         self.results = res
         self.stale_rate = float(metrics.stale_rate(res))
-        fig, ax = plotting.new_figure(720, 360, language=self.language)
+        fig, ax = plotting.new_figure(600, 340, language=self.language)
         plotting.plot_block_tree(res.blocks, ax, language=self.language)
         png = plotting.figure_png(fig, dpi=150)
         prop = metrics.propagation_summary(res, fractions=(0.9,))

@@ -51,9 +51,17 @@ CHROMIUM_ARGS = [
 # Each demo: the CSS class of the slider the test moves, the key pressed on it, and
 # whether a phone-sized screenshot is taken too.
 DEMOS: dict[str, dict[str, Any]] = {
-    "build-a-chain": {"slider": "chainsim-slider-reward", "key": "ArrowLeft", "phone": False},
-    "forks-under-delay": {"slider": "chainsim-slider-delay", "key": "ArrowRight", "phone": False},
+    "build-a-chain": {"slider": "chainsim-slider-reward", "key": "ArrowLeft", "phone": True},
+    "forks-under-delay": {"slider": "chainsim-slider-delay", "key": "ArrowRight", "phone": True},
     "ponzi-scheme": {"slider": "chainsim-slider-return", "key": "ArrowRight", "phone": True},
+    # Chinese editions: the same panels with language="zh"
+    "build-a-chain-zh": {"slider": "chainsim-slider-reward", "key": "ArrowLeft", "phone": False},
+    "forks-under-delay-zh": {
+        "slider": "chainsim-slider-delay",
+        "key": "ArrowRight",
+        "phone": False,
+    },
+    "ponzi-scheme-zh": {"slider": "chainsim-slider-return", "key": "ArrowRight", "phone": True},
 }
 
 # Text that would mean a cell or a callback failed in the page.
@@ -63,12 +71,14 @@ ERROR_MARKERS = (
     "Error in widget",
     "Exception",
     "Sorry, something went wrong",
+    "抱歉，这组参数出了问题",
 )
 
 RENDER_TIMEOUT_MS = 90_000
 REDRAW_TIMEOUT_MS = 30_000
 
 _timings: dict[str, dict[str, float]] = {}
+_server_log = Path()
 
 
 # -- cheap checks of the committed notebooks (no browser) ----------------------------
@@ -154,7 +164,9 @@ def chromium_path() -> str:
 def voila_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Voila server serving courses/demos with its voila.json; always stopped."""
     port = _free_port()
+    global _server_log
     log_path = tmp_path_factory.mktemp("voila") / "voila.log"
+    _server_log = log_path
     env = dict(os.environ, TQDM_DISABLE="1", MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
     cmd = [
         sys.executable,
@@ -242,6 +254,7 @@ def _assert_no_error(page: Any, where: str) -> None:
     stderr = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
     assert stderr.count() == 0, f"{where}: a cell wrote to stderr: {stderr.first.inner_text()}"
     message = page.locator(".chainsim-message").first.inner_text().strip()
+    assert page.locator("img.chainsim-figure.chainsim-stale").count() == 0, where
     assert message == "", f"{where}: the panel shows a message: {message}"
 
 
@@ -290,6 +303,25 @@ def test_gallery_pages(browser: Any, voila_url: str) -> None:
         page.wait_for_selector("img.chainsim-figure", state="visible", timeout=RENDER_TIMEOUT_MS)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_server_hides_files_and_culls_kernels(browser: Any, voila_url: str) -> None:
+    """The running server applies voila.json: no notebook, code or config downloads, and
+    idle-kernel culling is on (Voila logs it once the first kernel has started)."""
+    for path in ("ponzi-scheme.ipynb", "voila.json", "README.md"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"{voila_url}/voila/files/{path}", timeout=10)
+        assert err.value.code in (403, 404), (path, err.value.code)
+    deadline = time.monotonic() + 30
+    log = ""
+    while time.monotonic() < deadline:
+        log = _server_log.read_text(encoding="utf-8", errors="replace")
+        if "Culling kernels" in log:
+            break
+        time.sleep(0.5)
+    assert "Culling kernels with idle durations > 900 seconds at 60 second intervals" in log
+    assert "Culling kernels even with connected clients" in log
 
 
 def _assert_no_error_text(page: Any, where: str) -> None:
