@@ -11,9 +11,12 @@ indexed by block and node, and no object per message. Two tricks keep it small:
   earlier one replaces the candidate (the old heap entry is skipped when popped).
 * A block upload's timing is fixed when it is queued (first in, first out, one at a
   time), so each node only needs the time its upload link becomes free.
+* An ``inv`` needs no event of its own: the ``getdata`` it would trigger is scheduled
+  at once, for the time it would reach the announcer, and skipped if by then another
+  announcer's ``inv`` turned out to be the first one handled.
 
-Each (block, node) pair then costs about three heap events plus a loop over the
-node's neighbours.
+Each (block, node) pair then costs about two heap events plus a loop over the node's
+neighbours.
 
 Message counts are the SimPy engine's: every queued upload and every request is
 counted as it is made, and ``inv`` messages, which this engine does not schedule one by
@@ -51,7 +54,7 @@ from chainsim.network import Network
 
 __all__ = ["run_fast"]
 
-_MINE, _INV, _GETDATA, _BLOCK, _CMPCT, _GETBTXN = range(6)
+_MINE, _GETDATA, _BLOCK, _CMPCT, _GETBTXN = range(5)
 
 
 def run_fast(setup: RunSetup) -> RunOutput:
@@ -122,6 +125,7 @@ def run_fast(setup: RunSetup) -> RunOutput:
         ev = pop(heap)
         now = ev[0]
         if now > end_time and not drain:
+            push(heap, ev)  # not processed: back for the message count below
             break
         n_events += 1
         kind = ev[2]
@@ -135,18 +139,16 @@ def run_fast(setup: RunSetup) -> RunOutput:
             if acc[p][v] == INF:
                 orphans.setdefault(p * n + v, []).append((b, s))
                 continue
-        elif kind == _INV:
-            _, _, _, b, w, u, lat = ev
-            if first[b][w] != now or frm[b][w] != u:
-                n_events -= 1
-                continue  # superseded by an earlier inv
-            n_getdata += 1
-            push(heap, (now + lat + proc, seq, _GETDATA, b, w, u, lat))
-            seq += 1
-            continue
         elif kind in (_GETDATA, _GETBTXN):
             # u handles w's request and queues the full block (or blocktxn) upload
             _, _, _, b, w, u, lat = ev
+            if kind == _GETDATA:
+                # scheduled when u accepted b, for the time w's getdata would reach u
+                # if u's inv were the first w handles: skip it if another came first
+                if frm[b][w] != u:
+                    n_events -= 1
+                    continue
+                n_getdata += 1
             bw = down[w]
             if up[u] < bw:
                 bw = up[u]
@@ -240,7 +242,7 @@ def run_fast(setup: RunSetup) -> RunOutput:
                     if c < fb[w]:
                         fb[w] = c
                         fr[w] = v
-                        push(heap, (c, seq, _INV, b, w, v, lat))
+                        push(heap, (c + lat + proc, seq, _GETDATA, b, w, v, lat))
                         seq += 1
             else:
                 fu = free[v]
@@ -296,6 +298,13 @@ def run_fast(setup: RunSetup) -> RunOutput:
                 end_time = now
 
     n_inv = _count_invs(net, acc, frm, proc) if mode == 0 else 0
+    if mode == 0 and not drain:
+        # getdata messages already sent (first inv handled) but not yet handled
+        for ev in heap:
+            if ev[2] == _GETDATA:
+                b, w, u = ev[3], ev[4], ev[5]
+                if frm[b][w] == u and first[b][w] <= end_time:
+                    n_getdata += 1
     counts = {
         "inv": [n_inv, n_inv * cfg.network.inv_bytes],
         "getdata": [n_getdata, n_getdata * cfg.network.inv_bytes],
