@@ -295,9 +295,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             else:
                 executor.close()
     paths = save_table(table, out)
-    summary = summarize(table, metrics=table.attrs["metrics"][:3])
-    with _pandas_display():
-        print(summary.to_string(index=False, float_format=_fmt))
+    print(_sweep_overview(table, summarize))
     print(f"{len(table)} runs written to {', '.join(str(p) for p in paths)}")
     failures = [w for w in caught if issubclass(w.category, SweepWarning)]
     for w in failures:
@@ -305,10 +303,24 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if table.attrs["n_failed"] else EXIT_OK
 
 
-def _pandas_display() -> Any:
+def _sweep_overview(table: Any, summarize: Callable[..., Any]) -> str:
+    """Mean +- 95 % half-width of up to three headline metrics per grid point."""
     import pandas as pd
 
-    return pd.option_context("display.width", 200, "display.max_columns", 20)
+    names = list(table.attrs["metrics"])
+    preferred = [m for m in ("stale_rate", "t50_s_median", "t100_s_median") if m in names]
+    shown = (preferred + [m for m in names if m not in preferred])[:3]
+    numeric = [m for m in shown if pd.api.types.is_numeric_dtype(table[m])]
+    summary = summarize(table, metrics=numeric)
+    view = summary[[*table.attrs["parameters"], "n_runs", "n_failed"]].copy()
+    for m in numeric:
+        mean, high = summary[f"{m}_mean"], summary[f"{m}_ci_high"]
+        view[m] = [
+            f"{a:.4g}" + ("" if math.isnan(b) else f" +- {b - a:.2g}")
+            for a, b in zip(mean, high, strict=True)
+        ]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        return str(view.to_string(index=False))
 
 
 _COMMANDS = {

@@ -45,14 +45,18 @@ True
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import itertools
 import math
 import os
 import pickle
 import sys
+import tempfile
+import tomllib
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -65,12 +69,15 @@ from chainsim.rng import SeedLike, as_seed_sequence, derive_seed
 __all__ = [
     "ExecutorLike",
     "MetricsLike",
+    "SweepSpec",
     "SweepWarning",
+    "load_sweep_file",
     "metric_names",
     "replicate",
     "replication_seeds",
     "resolve_executor",
     "run_one",
+    "save_table",
     "summarize",
     "sweep",
 ]
@@ -291,40 +298,27 @@ def resolve_executor(executor: ExecutorLike) -> tuple[Any, bool]:
             "executor must be None, a string, a concurrent.futures.Executor or a "
             f"distributed.Client, got {executor!r}"
         )
+    _check_executor_name(executor)
     text = executor.strip()
     if text == "serial":
         return None, False
     if text == "processes" or text.startswith("processes:"):
-        _, _, count = text.partition(":")
-        n_workers = os.cpu_count() or 1
-        if count:
-            try:
-                n_workers = int(count)
-            except ValueError:
-                n_workers = 0
-            if n_workers < 1:
-                raise ConfigError(
-                    f"executor 'processes:N' needs a whole number N >= 1, got {executor!r}"
-                )
-        return cf.ProcessPoolExecutor(max_workers=n_workers), True
-    if "://" in text:
-        try:
-            from distributed import Client
-        except ImportError:  # pragma: no cover - dask is a declared extra
-            raise ConfigError(
-                f"executor {executor!r} needs dask.distributed: pip install 'dask[distributed]'"
-            ) from None
-        try:
-            client = Client(text, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise ConfigError(
-                f"executor {executor!r}: no Dask scheduler answered at that address ({exc})"
-            ) from None
-        return client, True
-    raise ConfigError(
-        "executor must be 'serial', 'processes', 'processes:N' or a Dask scheduler "
-        f"address 'tcp://host:port', got {executor!r}"
-    )
+        count = text.partition(":")[2]
+        return cf.ProcessPoolExecutor(max_workers=int(count) if count else os.cpu_count()), True
+    # A Dask scheduler address (checked above).
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask is a declared extra
+        raise ConfigError(
+            f"executor {executor!r} needs dask.distributed: pip install 'dask[distributed]'"
+        ) from None
+    try:
+        client = Client(text, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(
+            f"executor {executor!r}: no Dask scheduler answered at that address ({exc})"
+        ) from None
+    return client, True
 
 
 def _close(executor: Any) -> None:
@@ -766,3 +760,309 @@ def summarize(
                 )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ sweep files
+
+
+#: Keys allowed at the top of a sweep file.
+SWEEP_FILE_KEYS = (
+    "scenario",
+    "overrides",
+    "grid",
+    "points",
+    "replications",
+    "seed",
+    "executor",
+    "metrics",
+    "out",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepSpec:
+    """A sweep described by a TOML file (see :func:`load_sweep_file`).
+
+    Attributes
+    ----------
+    config : SimConfig
+        The base scenario with its overrides applied.
+    grid : dict or list of dict or None
+        As for :func:`sweep`.
+    replications : int
+    seed : int or None
+    executor : str or None
+    metrics : list of str or None
+    out : str or None
+        Output CSV path from the file (relative to the current directory).
+    scenario : str
+        The base scenario's name.
+    """
+
+    config: SimConfig
+    grid: dict[str, list[Any]] | list[dict[str, Any]] | None
+    replications: int = 1
+    seed: int | None = None
+    executor: str | None = None
+    metrics: list[str] | None = None
+    out: str | None = None
+    scenario: str = "teaching"
+
+    def run(self, *, progress: bool = False, executor: ExecutorLike = None) -> pd.DataFrame:
+        """Run the sweep (``executor`` overrides the file's choice)."""
+        return sweep(
+            self.config,
+            self.grid,
+            self.replications,
+            seed=self.seed,
+            metrics=self.metrics,
+            executor=executor if executor is not None else self.executor,
+            progress=progress,
+        )
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"network": {"n_nodes": 3}}`` -> ``{"network.n_nodes": 3}`` (TOML dotted keys)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, path + "."))
+        else:
+            out[path] = value
+    return out
+
+
+def load_sweep_file(path: str | os.PathLike[str]) -> SweepSpec:
+    """Read and check a sweep file (TOML).
+
+    The file names a base scenario, optional overrides, the grid and how to run it::
+
+        scenario = "bitcoin"            # a preset (chainsim scenarios)
+        replications = 4
+        seed = 1
+        executor = "processes"          # optional: serial, processes[:N], tcp://host:port
+        metrics = ["stale_rate", "t50_s_median"]   # optional: default every summary number
+        out = "block-size.csv"          # optional
+
+        [overrides]
+        "network.n_nodes" = 300         # or network.n_nodes = 300 (TOML dotted keys)
+        "run.n_blocks" = 50
+
+        [grid]
+        "mining.block_size_bytes" = [100_000, 500_000, 1_000_000]
+
+    Instead of ``[grid]`` (every combination) a file may list points as
+    ``[[points]]`` tables. Every parameter and value is checked before anything runs.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The TOML file.
+
+    Returns
+    -------
+    SweepSpec
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing or not TOML, or names an unknown key, scenario,
+        parameter or metric, or holds a bad value (the message says which).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "s.toml").write_text('''
+    ... scenario = "teaching"
+    ... replications = 2
+    ... [overrides]
+    ... network.n_nodes = 30
+    ... [grid]
+    ... "mining.block_interval_s" = [10, 60]
+    ... ''')
+    >>> spec = load_sweep_file(d / "s.toml")
+    >>> spec.config.network.n_nodes, spec.grid, spec.replications
+    (30, {'mining.block_interval_s': [10, 60]}, 2)
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read sweep file {str(file)!r}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"sweep file {str(file)!r} is not valid TOML: {exc}") from None
+    where = f"sweep file {str(file)!r}"
+    for key in data:
+        if key not in SWEEP_FILE_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key {key!r}; allowed: {', '.join(SWEEP_FILE_KEYS)}"
+            )
+
+    from chainsim.scenarios import get_scenario
+
+    scenario = data.get("scenario", "teaching")
+    if not isinstance(scenario, str):
+        raise ConfigError(f"{where}: scenario must be a preset name, got {scenario!r}")
+    try:
+        config = get_scenario(scenario)
+    except ChainSimError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    overrides = data.get("overrides", {})
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(f"{where}: [overrides] must be a table, got {overrides!r}")
+    try:
+        config = config.override(_flatten(overrides))
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: [overrides]: {exc}") from None
+
+    grid: Any = None
+    if "grid" in data and "points" in data:
+        raise ConfigError(f"{where}: give either [grid] or [[points]], not both")
+    if "grid" in data:
+        if not isinstance(data["grid"], Mapping):
+            raise ConfigError(f"{where}: [grid] must be a table of value lists")
+        grid = _flatten(data["grid"])
+        for name, values in grid.items():
+            if not isinstance(values, list):
+                raise ConfigError(
+                    f"{where}: grid parameter {name!r} must be a list of values, got {values!r}"
+                )
+    elif "points" in data:
+        points = data["points"]
+        if not isinstance(points, list) or not all(isinstance(p, Mapping) for p in points):
+            raise ConfigError(f"{where}: points must be an array of tables ([[points]])")
+        grid = [_flatten(p) for p in points]
+
+    replications = data.get("replications", 1)
+    seed = data.get("seed")
+    executor = data.get("executor")
+    metrics = data.get("metrics")
+    out = data.get("out")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ConfigError(f"{where}: seed must be a whole number >= 0, got {seed!r}")
+    if executor is not None and not isinstance(executor, str):
+        raise ConfigError(f"{where}: executor must be a string, got {executor!r}")
+    if out is not None and not isinstance(out, str):
+        raise ConfigError(f"{where}: out must be a file name, got {out!r}")
+    try:
+        replications = _count("replications", replications, minimum=1)
+        spec_metrics = _check_metrics(metrics)
+        if callable(spec_metrics):  # pragma: no cover - TOML cannot hold a function
+            raise ConfigError("metrics must be a list of names")
+        _, points_list = _grid_points(grid)
+        for point in points_list:
+            try:
+                config.override(point)
+            except ConfigError as exc:
+                shown = ", ".join(f"{k}={v!r}" for k, v in point.items())
+                raise ConfigError(f"{exc} (grid point {shown})") from None
+        if executor is not None:
+            _check_executor_name(executor)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return SweepSpec(
+        config=config,
+        grid=grid,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        metrics=spec_metrics,
+        out=out,
+        scenario=scenario,
+    )
+
+
+def _check_executor_name(name: str) -> None:
+    """Check an executor string without starting anything."""
+    text = name.strip()
+    if text in ("serial", "processes") or "://" in text:
+        return
+    if text.startswith("processes:"):
+        count = text.partition(":")[2]
+        if count.isdigit() and int(count) >= 1:
+            return
+        raise ConfigError(f"executor 'processes:N' needs a whole number N >= 1, got {name!r}")
+    raise ConfigError(
+        "executor must be 'serial', 'processes', 'processes:N' or a Dask scheduler "
+        f"address 'tcp://host:port', got {name!r}"
+    )
+
+
+def _atomic_write_bytes(target: Path, write: Callable[[Path], None]) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def save_table(
+    table: pd.DataFrame, path: str | os.PathLike[str], *, parquet: bool | None = None
+) -> list[Path]:
+    """Write a sweep table as CSV, and as Parquet beside it, each atomically.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table from :func:`sweep`.
+    path : str or PathLike
+        The CSV file; it must end in ``.csv``. The Parquet file gets the same name
+        with ``.parquet``.
+    parquet : bool or None, optional
+        None (default): write Parquet if pyarrow is installed; True: require it;
+        False: CSV only.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Raises
+    ------
+    ConfigError
+        If ``path`` does not end in ``.csv``, or Parquet is required but pyarrow
+        is missing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> t = pd.DataFrame({"seed": [1], "replication": [0], "x": [0.5], "error": [None]})
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> [p.name for p in save_table(t, d / "t.csv", parquet=False)]
+    ['t.csv']
+    >>> pd.read_csv(d / "t.csv")["x"].tolist()
+    [0.5]
+    """
+    from chainsim.results import atomic_write_text
+
+    target = Path(path)
+    if target.suffix.lower() != ".csv":
+        raise ConfigError(f"the output file must end in .csv, got {str(target)!r}")
+    if parquet is None or parquet:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            if parquet:
+                raise ConfigError("Parquet output needs pyarrow: pip install pyarrow") from None
+            parquet = False
+        else:
+            parquet = True
+    written = [atomic_write_text(target, table.to_csv(index=False))]
+    if parquet:
+        plain = table.copy()
+        plain.attrs = {}
+        for col in plain.columns:  # tuples and lists (e.g. region shares) as text
+            if plain[col].map(lambda v: isinstance(v, tuple | list)).any():
+                plain[col] = plain[col].map(repr)
+        pq = target.with_suffix(".parquet")
+        written.append(_atomic_write_bytes(pq, lambda tmp: plain.to_parquet(tmp, index=False)))
+    return written
