@@ -11,12 +11,10 @@ from typing import Any
 import ipywidgets as W
 import pytest
 
-from chainsim import widgets
+from chainsim import ledger, widgets
 from chainsim.errors import ConfigError
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-fraud = pytest.importorskip("chainsim.fraud")
 
 
 # -- the base panel ----------------------------------------------------------------------
@@ -192,7 +190,6 @@ def test_fraud_same_settings_same_picture() -> None:
 
 # -- "Build a chain" ---------------------------------------------------------------------
 
-ledger = pytest.importorskip("chainsim.ledger")
 EASY = ledger.EASY_BITS  # ~256 hashes a block: fast tests
 
 

@@ -742,7 +742,15 @@ class ChainPanel(Panel):
 
     # -- mining ------------------------------------------------------------------------
     def mine_first_invalid(self) -> int | None:
-        """Mine the first invalid block again; return its index (None: all valid)."""
+        """Mine the first block with a broken link or proof of work again.
+
+        Returns
+        -------
+        int or None
+            Its index; None when no block needs mining (or there is no chain).
+        """
+        if not self.blocks:
+            return None
         by_block = self.report().rules_by_block()
         minable = [b for b, rules in by_block.items() if _MINING_FIXES & set(rules)]
         if not minable:
