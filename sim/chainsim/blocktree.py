@@ -11,7 +11,12 @@ that returns the tip a node should follow after it accepts ``candidate`` while
 following ``current_tip``. :func:`most_work` is Nakamoto consensus as Bitcoin runs it
 (the chain with the most cumulative work; on a tie the block seen first is kept);
 :func:`longest` counts blocks instead of work. A student's rule with the same
-signature can be passed to :func:`chainsim.simulate`.
+signature can be passed to :func:`chainsim.simulate`. The engines hand the rule the
+tree of *every* block mined so far, including blocks the node has not received yet;
+rules that compare the two chains ending at ``current_tip`` and ``candidate`` (as
+these do) see only blocks the node has, while a rule that looks at other branches
+(GHOST's subtree sizes) would need the node's own view. The engines check that the
+rule returns a block the node has accepted.
 
 Examples
 --------
