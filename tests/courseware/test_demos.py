@@ -382,7 +382,10 @@ def _chain_remine(page: Any) -> None:
 def _fraud_bad_input(page: Any) -> None:
     """Impossible settings (a fund paying out more than 100 % of each deposit) give a
     friendly message in the page, then good settings clear it."""
-    page.select_option(".chainsim-select-scheme select", label="Legitimate investment fund")
+    from chainsim.fraud import PRESETS
+
+    fund = PRESETS["legitimate-fund"].title
+    page.select_option(".chainsim-select-scheme select", label=fund)
     _wait_for_readout(page, "chainsim-slider-levels", "0")  # the fund pays no commission
     _press(page, "chainsim-slider-levels", "ArrowRight")
     _wait_for_readout(page, "chainsim-slider-levels", "1")
@@ -394,7 +397,7 @@ def _fraud_bad_input(page: Any) -> None:
         timeout=REDRAW_TIMEOUT_MS,
     )
     message = page.inner_text(".chainsim-message")
-    assert "operator_cut + sum(commission_rates) must be <= 1" in message, message
+    assert "operator_cut" in message and "commission" in message, message
     assert "chainsim-stale" in (page.get_attribute("img.chainsim-figure", "class") or "")
     _assert_no_error_text(page, "ponzi-scheme with impossible settings")
     _screenshot(page, "ponzi-scheme-bad-input")
