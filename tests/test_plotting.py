@@ -8,6 +8,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chainsim import plotting
 from chainsim.errors import ConfigError
@@ -202,3 +204,30 @@ def test_import_chainsim_stays_light_but_plotting_brings_matplotlib() -> None:
         "assert 'ipywidgets' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@st.composite
+def _random_trees(draw: st.DrawFn) -> pd.DataFrame:
+    n = draw(st.integers(min_value=1, max_value=60))
+    parents = [-1] + [draw(st.integers(min_value=0, max_value=i - 1)) for i in range(1, n)]
+    heights = [0] * n
+    for i in range(1, n):
+        heights[i] = heights[parents[i]] + 1
+    tip = max(range(n), key=lambda i: (heights[i], -i))  # first-seen highest block
+    main = [False] * n
+    while tip != -1:
+        main[tip] = True
+        tip = parents[tip]
+    return _blocks(list(zip(range(n), parents, heights, main, strict=True)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_random_trees())
+def test_layout_properties_on_random_trees(blocks: pd.DataFrame) -> None:
+    lay = plotting.block_tree_layout(blocks)
+    assert len(lay) == len(blocks)
+    assert not lay.duplicated(["x", "y"]).any()  # blocks never overlap
+    assert (lay["x"].to_numpy() == blocks["height"].to_numpy()).all()
+    assert ((lay["y"] == 0) == lay["main_chain"]).all()  # lane 0 is the main chain only
+    n_branches = (blocks["main_chain"] == False).sum()  # noqa: E712
+    assert lay["y"].max() <= n_branches
