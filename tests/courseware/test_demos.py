@@ -281,6 +281,7 @@ def _figure_src(page: Any) -> str:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_gallery_pages(browser: Any, voila_url: str) -> None:
     """The Voila tree lists the demos and the index page links to each of them."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -306,6 +307,7 @@ def test_gallery_pages(browser: Any, voila_url: str) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_server_hides_files_and_culls_kernels(browser: Any, voila_url: str) -> None:
     """The running server applies voila.json: no notebook, code or config downloads, and
     idle-kernel culling is on (Voila logs it once the first kernel has started)."""
@@ -412,6 +414,7 @@ _EXTRA_CHECKS = {"build-a-chain": _chain_remine, "ponzi-scheme": _fraud_bad_inpu
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(DEMOS))
 def test_demo_renders_and_redraws(browser: Any, voila_url: str, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
