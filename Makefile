@@ -41,11 +41,11 @@ lint:
 bench: setup
 	$(PYTHON) benchmarks/run.py
 
-## book: build the Sphinx book (both editions) into book/_build
+## book: build the Sphinx book (English and Chinese editions) into book/_build/html
 book: setup-test
-	$(PYTHON) -m sphinx -W --keep-going -b html book book/_build/html
+	$(PYTHON) book/build.py book/_build/html
 
-## lab: open the lessons in JupyterLab
+## lab: open the lessons in JupyterLab (right-click a lesson .md: Open With -> Notebook)
 lab: setup-test
 	jupyter lab courses/
 

@@ -125,7 +125,7 @@ def check_stale(*, seed: int, n_blocks: int) -> list[CheckResult]:
     finitely many miners the rate is slightly lower: a miner sees its own block at once.
     """
     from chainsim import metrics
-    from chainsim.analysis import longest_chain_growth_rate, stale_rate_estimate
+    from chainsim.analysis import stale_rate_estimate, stale_rate_fixed_delay
     from chainsim.config import MiningConfig, NetworkConfig, RunConfig, SimConfig
     from chainsim.simulation import simulate
     from chainsim.stats import binomial_ci
@@ -150,7 +150,7 @@ def check_stale(*, seed: int, n_blocks: int) -> list[CheckResult]:
         mined = int((res.blocks["block_id"] != 0).sum())
         rate = metrics.stale_rate(res)
         lo, hi = binomial_ci(round(rate * mined), mined)
-        theory = 1.0 - longest_chain_growth_rate(1.0 / interval, delay_s) * interval
+        theory = stale_rate_fixed_delay(delay_s, interval)
         approx = stale_rate_estimate(delay_s, interval)
         rows.append(
             _theory_row(
