@@ -10,6 +10,8 @@ from typing import Any
 
 import ipywidgets as W
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chainsim import ledger, widgets
 from chainsim.errors import ConfigError
@@ -343,3 +345,37 @@ def test_forks_in_chinese() -> None:
     panel = widgets.forks_panel(language="zh")
     assert panel.interval.description == "出块间隔"
     assert "孤块率" in panel.summary.value
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    preset=st.sampled_from(["ponzi-classic", "pyramid-mlm", "ponzi-exit-scam", "legitimate-fund"]),
+    daily_return=st.floats(0.0, 0.03),
+    levels=st.integers(0, 10),
+    commission=st.floats(0.0, 0.5),
+    recruitment=st.floats(0.0, 0.3),
+    operator_cut=st.floats(0.0, 0.59),
+)
+def test_fraud_any_slider_position_gives_a_figure_or_a_message(
+    preset: str,
+    daily_return: float,
+    levels: int,
+    commission: float,
+    recruitment: float,
+    operator_cut: float,
+) -> None:
+    panel = widgets.fraud_panel(preset, population=300)
+    panel._loading_preset = True  # set every slider, then run the callback once
+    panel.daily_return.value = daily_return
+    panel.levels.value = levels
+    panel.commission.value = commission
+    panel.recruitment.value = recruitment
+    panel._loading_preset = False
+    panel.operator_cut.value = operator_cut + 1e-6  # a visitor's move: must not raise
+    assert (panel.last_error == "") != ("chainsim-stale" in panel.figure._dom_classes)
+    if panel.last_error:
+        assert panel.last_error.startswith("Please check the settings: ")
+        assert panel.summary.value == ""
+    else:
+        assert "participants" in panel.summary.value
