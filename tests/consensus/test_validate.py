@@ -1,0 +1,45 @@
+"""Safety runs for `chainsim validate`: counts, violations and repeatability."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainsim.consensus import pbft_safety_run, raft_safety_run
+from chainsim.errors import ConfigError
+
+
+def test_pbft_with_f_faults_has_no_violation() -> None:
+    s = pbft_safety_run(7, 2, 15, seed=2026)
+    assert s["n_runs"] == 15 and s["f"] == 2
+    assert s["runs_with_violation"] == 0 and s["n_violations"] == 0
+    assert s["n_commits"] > 0
+    assert s["n_accepted"] == s["n_requests"] == 15 * 8
+
+
+def test_pbft_collusion_beyond_f_is_caught_every_time() -> None:
+    s = pbft_safety_run(4, 2, 5, seed=1, scenario="collude")
+    assert s["runs_with_violation"] == 5
+    assert pbft_safety_run(4, 1, 5, seed=1, scenario="collude")["runs_with_violation"] == 0
+
+
+def test_raft_random_faults_have_no_violation() -> None:
+    s = raft_safety_run(5, 10, seed=2026)
+    assert s["runs_with_violation"] == 0
+    assert s["election_safety"] == s["state_machine"] == s["log_matching"] == 0
+    assert s["n_commits"] >= s["n_accepted"] > 0
+    assert s == raft_safety_run(5, 10, seed=2026)  # repeatable
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: pbft_safety_run(0, 0, 1), "n must be an integer >= 1, got 0"),
+        (lambda: pbft_safety_run(4, 5, 1), "f_byzantine must be <= n (4), got 5"),
+        (lambda: pbft_safety_run(4, 1, 1, scenario="x"), "scenario must be one of"),
+        (lambda: raft_safety_run(3, -1), "n_runs must be an integer >= 0, got -1"),
+    ],
+)
+def test_bad_arguments(call: object, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        call()  # type: ignore[operator]
+    assert message in str(err.value)
