@@ -908,7 +908,7 @@ _FORKS_LABELS: dict[str, dict[str, str]] = {
             "Of {n_blocks} blocks mined, {n_stale} ended up stale: a stale rate of "
             "{stale:.0%}. A block took {delay:.1f} s on average to reach a node ({t90:.1f} s "
             "to reach 90 % of the {n_nodes} nodes), against one block every {interval:g} s. "
-            "Simple theory, 1 − exp(−delay / interval), expects about {theory:.0%}."
+            "Theory for a fixed delay D, (D/T) / (1 + D/T), expects about {theory:.0%}."
         ),
     },
     "zh": {
@@ -920,7 +920,7 @@ _FORKS_LABELS: dict[str, dict[str, str]] = {
             "共挖出 {n_blocks} 个区块，其中 {n_stale} 个成为孤块，孤块率 {stale:.0%}。"
             "一个区块平均 {delay:.1f} 秒到达一个节点（到达 {n_nodes} 个节点中的 90% 需要 "
             "{t90:.1f} 秒），而平均每 {interval:g} 秒出一个块。"
-            "简单理论公式 1 − exp(−延迟/间隔) 估计约为 {theory:.0%}。"
+            "固定延迟 D 下的理论公式 (D/T)/(1 + D/T) 估计约为 {theory:.0%}。"
         ),
     },
 }
@@ -936,7 +936,7 @@ class ForksPanel(Panel):
     Each change runs :func:`chainsim.simulate` on a small network
     (:data:`FORKS_NETWORK`: 30 nodes, 10 miners, 60 blocks, a few hundredths of a
     second) and draws the block tree (:func:`chainsim.plotting.plot_block_tree`), with
-    the stale rate and the closed form :func:`chainsim.analysis.stale_rate_estimate`
+    the stale rate and the closed form :func:`chainsim.analysis.stale_rate_fixed_delay`
     for the measured propagation delay.
 
     Parameters
@@ -1051,7 +1051,7 @@ class ForksPanel(Panel):
         n_blocks = int((res.blocks["block_id"] > 0).sum())
         n_stale = int((~res.blocks["main_chain"].astype(bool)).sum())
         theory = (
-            analysis.stale_rate_estimate(delay, float(self.interval.value))
+            analysis.stale_rate_fixed_delay(delay, float(self.interval.value))
             if math.isfinite(delay)
             else float("nan")
         )
