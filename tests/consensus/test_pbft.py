@@ -211,3 +211,25 @@ def test_summary_figures() -> None:
     assert s["latency_p99_s"] == pytest.approx(5 * HOP)
     assert s["throughput_rps"] == pytest.approx(5 / (2.0 + 5 * HOP))
     assert s["n_messages"] == res.tables["messages"]["n_messages"].sum()
+
+
+def test_crashed_backup_is_tolerated_and_crashed_primary_replaced() -> None:
+    cfg = fixed(n_requests=5, request_interval_s=0.1, faults=[("crash", 0.2, 2)])
+    res = run_pbft(cfg, seed=1)
+    assert res.requests["t_accepted_s"].notna().all()
+    assert res.meta["n_view_changes"] == 0
+    commits = res.tables["commits"]
+    assert commits.loc[commits["replica"] == 2, "t_committed_s"].max() < 0.2
+    res = run_pbft(cfg.replace(faults=[("crash", 0.2, 0)]), seed=1)
+    assert res.requests["t_accepted_s"].notna().all()
+    assert res.meta["final_view"] == 1
+    assert pbft_safety_violations(res).empty
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_fewer_than_four_replicas_tolerate_no_fault_but_work(n: int) -> None:
+    res = run_pbft(fixed(n_replicas=n, n_requests=3, checkpoint_interval=1), seed=1)
+    assert res.meta["f"] == 0
+    # f = 0: the primary is prepared at once and its own commit is a quorum, so it
+    # replies one hop after the request arrives; the client needs one reply
+    assert res.requests["latency_s"].to_numpy() == pytest.approx(np.full(3, 2 * HOP))
