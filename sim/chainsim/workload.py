@@ -58,6 +58,7 @@ __all__ = [
     "generate_arrivals",
     "simulate_workload",
     "throughput_tx_per_s",
+    "workload_on_chain",
 ]
 
 #: Block assembly gives up after this many transactions in a row that do not fit
@@ -476,3 +477,70 @@ def simulate_workload(
             }
         )
     return WorkloadRun(arrivals, t_confirmed, block_of, rows, duration)
+
+
+def workload_on_chain(
+    results: Any,
+    config: WorkloadConfig | None = None,
+    *,
+    seed: SeedLike = None,
+) -> WorkloadRun:
+    """Run the transaction workload against the main chain of a network simulation.
+
+    Forks matter here: only main-chain blocks confirm transactions, so a network with
+    many stale blocks confirms fewer per second than its block interval promises. The
+    blocks are the main-chain blocks of ``results`` (genesis excluded), in the order and
+    at the times they were mined; each carries up to the run's
+    ``mining.block_size_bytes`` of transactions.
+
+    Parameters
+    ----------
+    results : chainsim.results.Results
+        A finished simulation (its ``meta["config"]`` holds the config used).
+    config : WorkloadConfig, optional
+        Arrival rate and fees; default: the run's own ``workload`` section.
+    seed : int, SeedSequence or None
+        Default: the ``"workload"`` stream of the run's seed, so one seed repeats both.
+
+    Returns
+    -------
+    WorkloadRun
+
+    Raises
+    ------
+    ConfigError
+        If the arrival rate is 0 (nothing to send).
+
+    Examples
+    --------
+    >>> import chainsim
+    >>> from chainsim.config import WorkloadConfig
+    >>> cfg = chainsim.get_scenario("teaching").override({"run.n_blocks": 20})
+    >>> res = chainsim.simulate(cfg, seed=3)
+    >>> run = workload_on_chain(res, WorkloadConfig(tx_rate_per_s=2.0))
+    >>> int(run.summary()["n_blocks"]) == int(res.blocks["main_chain"].sum()) - 1
+    True
+    """
+    from chainsim.config import SimConfig
+    from chainsim.rng import RandomStreams
+
+    sim_config = SimConfig.from_dict(results.meta["config"])
+    wl = config if config is not None else sim_config.workload
+    if wl.tx_rate_per_s <= 0:
+        raise ConfigError(
+            f"workload.tx_rate_per_s must be > 0 to send transactions, got {wl.tx_rate_per_s!r}"
+        )
+    if seed is None:
+        seed = RandomStreams(results.meta["seed"]).child("workload")
+    blocks = results.blocks
+    main = blocks[blocks["main_chain"].astype(bool) & (blocks["block_id"] != 0)]
+    times = np.sort(main["t_mined_s"].to_numpy(dtype=float))
+    duration = float(max(results.meta.get("sim_time_s", 0.0), times[-1] if len(times) else 0.0))
+    return simulate_workload(
+        wl,
+        block_size_bytes=int(sim_config.mining.block_size_bytes),
+        block_interval_s=float(sim_config.mining.block_interval_s),
+        duration_s=max(duration, 1e-9),
+        seed=seed,
+        block_times_s=times,
+    )
