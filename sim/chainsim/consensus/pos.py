@@ -267,7 +267,7 @@ def leader_probability(stake_share: Any, f: float) -> Any:
     return float(out) if out.ndim == 0 else out
 
 
-def empty_slot_probability(stakes: Sequence[float], f: float) -> float:
+def empty_slot_probability(stakes: Sequence[float] | np.ndarray, f: float) -> float:
     """Probability that no validator leads a slot: ``prod (1 - phi(alpha_i))``.
 
     With shares summing to 1 this is ``1 - f`` (Praos's independent aggregation).
@@ -279,7 +279,7 @@ def empty_slot_probability(stakes: Sequence[float], f: float) -> float:
     return float(np.prod(1.0 - np.atleast_1d(p)))
 
 
-def multi_leader_probability(stakes: Sequence[float], f: float) -> float:
+def multi_leader_probability(stakes: Sequence[float] | np.ndarray, f: float) -> float:
     """Probability that two or more validators lead the same slot.
 
     ``1 - P(no leader) - sum_i phi_i prod_{j != i} (1 - phi_j)``.
@@ -303,41 +303,75 @@ class LeaderLottery:
     """Per-slot private lotteries: validator ``i`` leads slot ``s`` if ``u[s, i] < phi_i``.
 
     The uniforms ``u`` (the stand-in for Praos's VRF outputs) come from one generator,
-    one row of ``n_validators`` per slot in slot order, drawn in chunks; they do not
-    depend on stake, so a slashed validator's draws leave everyone else's unchanged.
+    one row of ``n_validators`` per slot in slot order, drawn ``chunk`` slots at a
+    time (the rows do not depend on the chunk size). They do not depend on stake, so
+    a slashed validator's lower threshold leaves everyone else's draws unchanged.
+    Thresholds may only go down during a run (:meth:`set_thresholds`): a slot found
+    empty stays empty, which lets :meth:`next_active` skip empty slots in bulk.
 
     Parameters
     ----------
     rng
         The generator (``RandomStreams(seed)["leaders"]`` in :func:`simulate_pos`).
-    n_validators
-        Number of validators.
+    thresholds
+        ``phi(alpha_i)`` of each validator.
     chunk
         Slots drawn at once.
 
     Examples
     --------
-    >>> lot = LeaderLottery(np.random.default_rng(3), 4)
-    >>> thr = leader_probability(np.full(4, 0.25), 1.0)
-    >>> lot.leaders(1, thr)  # f = 1: everybody with stake leads
+    >>> lot = LeaderLottery(np.random.default_rng(3), leader_probability(np.full(4, 0.25), 1.0))
+    >>> lot.leaders(1)  # f = 1: everybody with stake leads
     [0, 1, 2, 3]
+    >>> lot = LeaderLottery(np.random.default_rng(3), leader_probability(np.full(4, 0.25), 0.1))
+    >>> slot, who = lot.next_active(1, 1000)
+    >>> who == lot.leaders(slot), all(not lot.leaders(s) for s in range(1, slot))
+    (True, True)
     """
 
-    def __init__(self, rng: np.random.Generator, n_validators: int, chunk: int = 256) -> None:
+    def __init__(self, rng: np.random.Generator, thresholds: np.ndarray, chunk: int = 256) -> None:
         self.rng = rng
-        self.n = int(n_validators)
+        self.thresholds = np.asarray(thresholds, dtype=float)
+        self.n = len(self.thresholds)
         self.chunk = max(1, int(chunk))
         self._block = np.empty((0, self.n))
         self._first = 1  # slot of the first row of _block
+        self._active: np.ndarray | None = None  # rows with a leader, at these thresholds
 
-    def leaders(self, slot: int, thresholds: np.ndarray) -> list[int]:
-        """Validators (ascending) who lead ``slot``; slots must be asked in order."""
-        row = slot - self._first
-        if row >= len(self._block):
-            self._first = slot
+    def set_thresholds(self, thresholds: np.ndarray) -> None:
+        """New (never higher) thresholds, e.g. after slashing."""
+        self.thresholds = np.asarray(thresholds, dtype=float)
+        self._active = None
+
+    def _row(self, slot: int) -> int:
+        if slot < self._first:
+            raise ConfigError(f"slots must be drawn in order; slot {slot} is already past")
+        while slot >= self._first + len(self._block):
+            self._first += len(self._block)
             self._block = self.rng.random((self.chunk, self.n))
-            row = 0
-        return np.flatnonzero(self._block[row] < thresholds).tolist()
+            self._active = None
+        return slot - self._first
+
+    def leaders(self, slot: int) -> list[int]:
+        """Validators (ascending) who lead ``slot``; ask for slots in increasing order."""
+        row = self._row(slot)  # may draw a new chunk: before reading _block
+        return np.flatnonzero(self._block[row] < self.thresholds).tolist()
+
+    def next_active(self, start: int, last: int) -> tuple[int, list[int]] | None:
+        """The first slot in ``start..last`` with a leader, and its leaders (or None)."""
+        s = start
+        while s <= last:
+            row = self._row(s)
+            active = self._active
+            if active is None:
+                active = np.asarray((self._block < self.thresholds).any(axis=1), dtype=bool)
+                self._active = active
+            hits = np.flatnonzero(active[row:])
+            if hits.size:
+                found = s + int(hits[0])
+                return (found, self.leaders(found)) if found <= last else None
+            s = self._first + len(self._block)
+        return None
 
 
 # ----------------------------------------------------------------------------- engine
@@ -405,7 +439,7 @@ class PoSEngine(SimPyEngine):
         self.k = pos.finality_depth
         self.stake = np.asarray(pos.stakes, dtype=float).copy()
         self.thresholds = leader_probability(self.stake, pos.active_slot_coeff)
-        self.lottery = LeaderLottery(setup.streams["leaders"], pos.n_validators)
+        self.lottery = LeaderLottery(setup.streams["leaders"], self.thresholds)
         self.leader_schedule = leader_schedule
         n_all = pos.n_sign_all
         self.signs_all = [i < n_all for i in range(pos.n_validators)]
@@ -426,19 +460,41 @@ class PoSEngine(SimPyEngine):
         """The validators who lead ``slot`` (scripted or drawn by current stake)."""
         if self.leader_schedule is not None:
             return sorted(int(i) for i in self.leader_schedule.get(slot, ()))
-        return self.lottery.leaders(slot, self.thresholds)
+        return self.lottery.leaders(slot)
+
+    def _next_active(self, start: int) -> int | None:
+        """The first slot from ``start`` on that may have a leader (None: no more)."""
+        last = self.pos.n_slots
+        if self.leader_schedule is not None:
+            later = [s for s, who in self.leader_schedule.items() if s >= start and len(who)]
+            return min(later) if later else None
+        found = self.lottery.next_active(start, last)
+        return None if found is None else found[0]
 
     def _mining(self) -> Generator[simpy.Event, Any, None]:
-        """The slot clock: at each slot start, every leader makes its block(s)."""
+        """The slot clock: at each slot with a leader, every leader makes its block(s).
+
+        Empty slots pass without an event; the clock still ends at the last slot.
+        """
         env = self.env
         slot_s = self.pos.slot_s
-        for s in range(1, self.pos.n_slots + 1):
+        s = 0
+        while True:
+            nxt = self._next_active(s + 1)
+            if nxt is None:
+                break
+            s = nxt
             yield env.timeout(s * slot_s - env.now)
-            leaders = self.leaders(s)
+            leaders = self.leaders(s)  # again: a slashing may have happened meanwhile
+            if not leaders:
+                continue
             made = 0
             for i in leaders:
                 made += self._lead(i, s)
             self.slot_rows.append((s, env.now, len(leaders), made))
+        end = self.pos.n_slots * slot_s
+        if end > env.now:
+            yield env.timeout(end - env.now)
         self._end_time = env.now
 
     def _lead(self, i: int, slot: int) -> int:
@@ -489,6 +545,7 @@ class PoSEngine(SimPyEngine):
             if self.pos.slashing:
                 self.stake[i] *= 1.0 - self.pos.slash_fraction
                 self.thresholds = leader_probability(self.stake, self.pos.active_slot_coeff)
+                self.lottery.set_thresholds(self.thresholds)
 
     # --- finality -------------------------------------------------------------------
     def tip_changed(self, v: int, tip: int) -> None:
@@ -632,14 +689,20 @@ def _results(
         },
         columns=list(TABLES["messages"]),
     )
-    slot_arr = np.array(engine.slot_rows, dtype=float).reshape(-1, 4)
+    n_slots = pos.n_slots
+    n_leaders = np.zeros(n_slots, dtype=np.int64)
+    n_made = np.zeros(n_slots, dtype=np.int64)
+    for s, _t, k, made in engine.slot_rows:
+        n_leaders[s - 1] = k
+        n_made[s - 1] = made
+    slot_ids = np.arange(1, n_slots + 1, dtype=np.int64)
     slots = pd.DataFrame(
         {
-            "slot": slot_arr[:, 0].astype(np.int64),
-            "t_s": slot_arr[:, 1],
-            "n_leaders": slot_arr[:, 2].astype(np.int64),
-            "n_blocks": slot_arr[:, 3].astype(np.int64),
-            "empty": slot_arr[:, 2] == 0,
+            "slot": slot_ids,
+            "t_s": slot_ids * pos.slot_s,
+            "n_leaders": n_leaders,
+            "n_blocks": n_made,
+            "empty": n_leaders == 0,
         },
         columns=list(POS_TABLES["slots"]),
     )
@@ -680,7 +743,6 @@ def _results(
         },
         columns=list(POS_TABLES["finality_violations"]),
     )
-    n_slots = len(slots)
     lat_main = pos_blocks.loc[pos_blocks["main_chain"], "finality_latency_s"].dropna()
     from chainsim.simulation import _version
 
