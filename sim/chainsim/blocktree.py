@@ -15,8 +15,10 @@ signature can be passed to :func:`chainsim.simulate`. The engines hand the rule 
 tree of *every* block mined so far, including blocks the node has not received yet;
 rules that compare the two chains ending at ``current_tip`` and ``candidate`` (as
 these do) see only blocks the node has, while a rule that looks at other branches
-(GHOST's subtree sizes) would need the node's own view. The engines check that the
-rule returns a block the node has accepted.
+(GHOST's subtree sizes) needs the node's own view: such rules are objects with an
+``accept(node, block, current_tip)`` method (see :class:`Ghost`, Sompolinsky and Zohar's
+heaviest-subtree rule), which the SimPy engine calls with every block a node accepts.
+The engines check that a plain rule returns a block the node has accepted.
 
 Examples
 --------
@@ -44,10 +46,14 @@ from chainsim.errors import ChainSimError, ConfigError
 __all__ = [
     "FORK_CHOICES",
     "GENESIS",
+    "UNCLE_NEPHEW_REWARD",
     "BlockTree",
     "ForkChoice",
+    "Ghost",
+    "block_rewards",
     "final_tip",
     "get_fork_choice",
+    "ghost_tip",
     "longest",
     "most_work",
 ]
@@ -76,6 +82,9 @@ class BlockTree:
         Work of each block relative to the initial difficulty (1.0 without retargeting).
     total_works : list of float
         Cumulative work from genesis up to and including each block.
+    uncles : list of tuple of int
+        Uncle (ommer) blocks each block references (empty unless a rule such as
+        :class:`Ghost` makes miners reference them).
 
     Examples
     --------
@@ -96,6 +105,7 @@ class BlockTree:
         "size_bytes",
         "t_mined_s",
         "total_works",
+        "uncles",
         "works",
     )
 
@@ -108,6 +118,7 @@ class BlockTree:
         self.works: list[float] = [0.0]
         self.total_works: list[float] = [0.0]
         self._children: list[list[int]] = [[]]
+        self.uncles: list[tuple[int, ...]] = [()]
 
     def __len__(self) -> int:
         return len(self.parents)
@@ -123,6 +134,7 @@ class BlockTree:
         t_mined_s: float,
         size_bytes: int = 0,
         work: float = 1.0,
+        uncles: tuple[int, ...] = (),
     ) -> None:
         """Add a block; ids must be consecutive (``block_id == len(tree)``).
 
@@ -140,6 +152,8 @@ class BlockTree:
             Block size in bytes.
         work
             Work of the block relative to the initial difficulty, > 0.
+        uncles
+            Ids of existing blocks this block references as uncles (ommers).
 
         Raises
         ------
@@ -170,6 +184,7 @@ class BlockTree:
         self.total_works.append(self.total_works[parent_id] + work)
         self._children.append([])
         self._children[parent_id].append(block_id)
+        self.uncles.append(tuple(uncles))
 
     # --- queries -------------------------------------------------------------
     def parent(self, block_id: int) -> int:
@@ -283,7 +298,234 @@ def longest(tree: BlockTree, current_tip: int, candidate: int) -> int:
     return candidate if heights[candidate] > heights[current_tip] else current_tip
 
 
-#: Built-in rules by the names used in :class:`~chainsim.config.ConsensusConfig`.
+#: Nephew's bonus per uncle it references, as a fraction of the block reward (1/32:
+#: Ethereum Yellow Paper, Wood 2014-2022, section 11.3 "Reward Application").
+UNCLE_NEPHEW_REWARD = 1.0 / 32.0
+
+
+def ghost_tip(tree: BlockTree, start: int = GENESIS) -> int:
+    """GHOST over the whole tree: from ``start`` go to the heaviest child subtree.
+
+    The weight of a subtree is the total work of its blocks. Ties go to the child
+    with the smaller id (mined first), as a node that saw every block in mining
+    order would choose.
+
+    >>> tree = BlockTree()
+    >>> for b, p in [(1, 0), (2, 0), (3, 1), (4, 2), (5, 2)]:
+    ...     tree.add(b, p, 0, float(b))
+    >>> ghost_tip(tree), final_tip(tree)   # subtree of 2 has 3 blocks, that of 1 has 2
+    (4, 3)
+    """
+    n = len(tree)
+    weight = [0.0] * n
+    works, parents = tree.works, tree.parents
+    for b in range(n - 1, start, -1):
+        weight[b] += works[b]
+        p = parents[b]
+        if p >= 0:
+            weight[p] += weight[b]
+    x = start
+    children = tree._children
+    while children[x]:
+        best = children[x][0]
+        for c in children[x]:
+            if weight[c] > weight[best]:
+                best = c
+        x = best
+    return x
+
+
+class Ghost:
+    """GHOST fork choice (Sompolinsky and Zohar 2015), each node on its own view.
+
+    *Greedy Heaviest-Observed Sub-Tree*: starting at genesis, a node repeatedly moves
+    to the child whose subtree holds the most work among the blocks *it has accepted*,
+    and follows the leaf where this walk ends. Blocks off the main chain still add
+    weight to the branch they build on, so the honest network's forks are not wasted:
+    an attacker must out-mine the whole honest subtree, not just its longest chain.
+    Ties go to the child the node accepted first (first-seen, as in :func:`most_work`).
+
+    The SimPy engine calls :meth:`accept` for every block a node accepts; it costs a
+    walk from the block to genesis. Called as a plain rule ``rule(tree, current,
+    candidate)`` it evaluates GHOST over the whole tree (:func:`ghost_tip`).
+
+    Miners also reference *uncles* (Ethereum's ommers): when a miner using this rule
+    mines a block at height ``h`` it lists up to ``max_uncles`` blocks it has accepted
+    that are not ancestors of the new block, whose parent is an ancestor, whose height
+    is in ``h - max_uncle_depth .. h - 1`` and that no ancestor within that depth
+    already referenced (Ethereum: 2 uncles, depth 6; Yellow Paper section 11.1).
+    Rewards follow :func:`block_rewards`.
+
+    Parameters
+    ----------
+    max_uncles
+        Uncles a block may reference (0: none), by default 2.
+    max_uncle_depth
+        How many generations back an uncle may be, by default 6.
+
+    Examples
+    --------
+    >>> tree = BlockTree()
+    >>> for b, p in [(1, 0), (2, 0), (3, 2), (4, 1), (5, 1)]:
+    ...     tree.add(b, p, 0, float(b))
+    >>> rule = Ghost(); rule.attach(tree, n_nodes=1)
+    >>> [rule.accept(0, b, t) for b, t in [(1, 0), (2, 1), (3, 1), (4, 3), (5, 4)]]
+    [1, 1, 3, 4, 4]
+
+    After block 3 the subtree of 2 is heavier (2 blocks against 1); block 4 makes it
+    a tie, which goes back to the subtree of 1, accepted first.
+
+    >>> rule.uncles_for(0, 4)   # a block on 4 could reference 2 (a sibling of 1) and 5
+    (2, 5)
+    """
+
+    __name__ = "ghost"
+
+    def __init__(self, max_uncles: int = 2, max_uncle_depth: int = 6) -> None:
+        if isinstance(max_uncles, bool) or not isinstance(max_uncles, int) or max_uncles < 0:
+            raise ConfigError(f"max_uncles must be an integer >= 0, got {max_uncles!r}")
+        if (
+            isinstance(max_uncle_depth, bool)
+            or not isinstance(max_uncle_depth, int)
+            or max_uncle_depth < 1
+        ):
+            raise ConfigError(f"max_uncle_depth must be an integer >= 1, got {max_uncle_depth!r}")
+        self.max_uncles = max_uncles
+        self.max_uncle_depth = max_uncle_depth
+        self.tree: BlockTree | None = None
+        self._weight: list[dict[int, float]] = []
+        self._order: list[dict[int, int]] = []
+
+    def __repr__(self) -> str:
+        return f"Ghost(max_uncles={self.max_uncles}, max_uncle_depth={self.max_uncle_depth})"
+
+    def __call__(self, tree: BlockTree, current_tip: int, candidate: int) -> int:
+        """GHOST over every block of ``tree`` (the arguments other than ``tree`` are unused)."""
+        return ghost_tip(tree)
+
+    def attach(self, tree: BlockTree, n_nodes: int) -> None:
+        """Start a run: every node knows only genesis."""
+        self.tree = tree
+        self._weight = [{GENESIS: 0.0} for _ in range(n_nodes)]
+        self._order = [{GENESIS: 0} for _ in range(n_nodes)]
+
+    def _tree(self) -> BlockTree:
+        if self.tree is None:
+            raise ChainSimError("Ghost.attach(tree, n_nodes) must be called before use")
+        return self.tree
+
+    def accept(self, node: int, block: int, current_tip: int) -> int:
+        """``node`` accepted ``block`` (its parent already accepted): its new tip."""
+        tree = self._tree()
+        w = self._weight[node]
+        order = self._order[node]
+        order[block] = len(order)
+        work = tree.works[block]
+        parents = tree.parents
+        x = block
+        while x >= 0:
+            w[x] = w.get(x, 0.0) + work
+            x = parents[x]
+        c = tree.common_ancestor(current_tip, block)
+        if c == current_tip:
+            return self._descend(node, current_tip)
+        h = tree.heights[c] + 1
+        cb = tree.ancestor_at(block, h)
+        cc = tree.ancestor_at(current_tip, h)
+        if w[cb] > w[cc] or (w[cb] == w[cc] and order[cb] < order[cc]):
+            return self._descend(node, cb)
+        return current_tip
+
+    def _descend(self, node: int, x: int) -> int:
+        w = self._weight[node]
+        order = self._order[node]
+        children = self._tree()._children
+        while True:
+            best = -1
+            for c in children[x]:
+                if c in w and (
+                    best < 0 or w[c] > w[best] or (w[c] == w[best] and order[c] < order[best])
+                ):
+                    best = c
+            if best < 0:
+                return x
+            x = best
+
+    def weight(self, node: int, block: int) -> float:
+        """Work in the subtree of ``block`` as ``node`` sees it (0 if unknown)."""
+        return self._weight[node].get(block, 0.0)
+
+    def uncles_for(self, node: int, parent: int) -> tuple[int, ...]:
+        """Uncles ``node`` references in a block it mines on ``parent``."""
+        if self.max_uncles == 0:
+            return ()
+        tree = self._tree()
+        w = self._weight[node]
+        chain = []
+        x = parent
+        for _ in range(self.max_uncle_depth + 1):
+            if x < 0:
+                break
+            chain.append(x)
+            x = tree.parents[x]
+        on_chain = set(chain)
+        used = {u for a in chain for u in tree.uncles[a]}
+        found: list[int] = []
+        # chain[k] is the parent of uncles k + 1 generations back (height h - 1 - k)
+        for a in chain[1:]:
+            for c in tree._children[a]:
+                if c in w and c not in on_chain and c not in used:
+                    found.append(c)
+        found.sort()
+        return tuple(found[: self.max_uncles])
+
+
+def block_rewards(
+    tree: BlockTree,
+    tip: int,
+    *,
+    block_reward: float = 1.0,
+    max_uncle_depth: int = 6,
+    nephew_reward: float = UNCLE_NEPHEW_REWARD,
+) -> list[tuple[int, int, str, float]]:
+    """Rewards of every block under Ethereum's uncle rule, with ``tip``'s chain as main.
+
+    A main-chain block earns ``block_reward`` plus ``nephew_reward * block_reward``
+    per uncle it references; an uncle referenced by a main-chain block ``d``
+    generations younger earns ``(8 - d) / 8 * block_reward`` (7/8 for ``d = 1`` down
+    to 2/8 for ``d = 6``); other blocks earn nothing. (Wood, *Ethereum Yellow Paper*,
+    section 11.3 "Reward Application"; the rule of Ethereum's proof-of-work era.)
+
+    Returns
+    -------
+    list of (block_id, miner, status, reward)
+        ``status`` is ``"main"``, ``"uncle"`` or ``"stale"``; genesis is left out.
+
+    >>> tree = BlockTree(); tree.add(1, 0, 7, 1.0); tree.add(2, 0, 8, 1.5)
+    >>> tree.add(3, 1, 7, 2.0, uncles=(2,))
+    >>> block_rewards(tree, 3)
+    [(1, 7, 'main', 1.0), (2, 8, 'uncle', 0.875), (3, 7, 'main', 1.03125)]
+    """
+    main = set(tree.main_chain(tip))
+    reward = [0.0] * len(tree)
+    status = ["stale"] * len(tree)
+    for b in main:
+        if b == GENESIS:
+            continue
+        status[b] = "main"
+        reward[b] += block_reward
+        for u in tree.uncles[b]:
+            d = tree.heights[b] - tree.heights[u]
+            if u in main or status[u] == "uncle" or not 1 <= d <= max_uncle_depth:
+                continue
+            status[u] = "uncle"
+            reward[u] = (8 - d) / 8.0 * block_reward
+            reward[b] += nephew_reward * block_reward
+    return [(b, tree.miners[b], status[b], reward[b]) for b in range(1, len(tree))]
+
+
+#: Built-in rules by the names used in :class:`~chainsim.config.ConsensusConfig`
+#: (``"ghost"`` makes a new :class:`Ghost` each time: it keeps per-node state).
 FORK_CHOICES: dict[str, ForkChoice] = {"most-work": most_work, "longest": longest}
 
 
@@ -292,15 +534,19 @@ def get_fork_choice(name: str) -> ForkChoice:
 
     >>> get_fork_choice("longest") is longest
     True
+    >>> get_fork_choice("ghost")
+    Ghost(max_uncles=2, max_uncle_depth=6)
     >>> get_fork_choice("coin-flip")
     Traceback (most recent call last):
     ...
-    chainsim.errors.ConfigError: consensus.fork_choice must be one of 'most-work', 'longest' (or pass fork_choice=<function> to simulate), got 'coin-flip'
+    chainsim.errors.ConfigError: consensus.fork_choice must be one of 'most-work', 'longest', 'ghost' (or pass fork_choice=<function> to simulate), got 'coin-flip'
     """  # noqa: E501
+    if name == "ghost":
+        return Ghost()
     try:
         return FORK_CHOICES[name]
     except KeyError:
-        allowed = ", ".join(repr(k) for k in FORK_CHOICES)
+        allowed = ", ".join(repr(k) for k in (*FORK_CHOICES, "ghost"))
         raise ConfigError(
             f"consensus.fork_choice must be one of {allowed} (or pass "
             f"fork_choice=<function> to simulate), got {name!r}"
@@ -311,12 +557,15 @@ def final_tip(tree: BlockTree, fork_choice: ForkChoice = most_work) -> int:
     """The tip a node that had seen every block, in mining order, would follow.
 
     With :func:`most_work` this is the block with the most cumulative work, ties going
-    to the block mined first. The *main chain* of a run is this tip's ancestry.
+    to the block mined first; with :class:`Ghost` it is :func:`ghost_tip`. The *main
+    chain* of a run is this tip's ancestry.
 
     >>> tree = BlockTree(); tree.add(1, 0, 0, 1.0); tree.add(2, 0, 1, 2.0)
     >>> final_tip(tree)
     1
     """
+    if isinstance(fork_choice, Ghost):
+        return ghost_tip(tree)
     tip = GENESIS
     for b in range(1, len(tree)):
         tip = fork_choice(tree, tip, b)

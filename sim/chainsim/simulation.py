@@ -11,7 +11,18 @@ Two engines compute the same model (see :mod:`chainsim.engine`):
 ``"fast"``
     the same events in a lean loop, for thousands of nodes;
 ``"auto"`` (default)
-    ``fast``, unless something only the SimPy engine does is asked for (``log=True``).
+    ``fast``, unless something only the SimPy engine does is asked for: ``log=True``,
+    an attack (``attack=``), a fault schedule (``faults=``) or a fork-choice rule that
+    needs each node's own view (GHOST, ``consensus.fork_choice="ghost"``).
+
+Attacks and faults (:mod:`chainsim.attacks`) are keyword arguments::
+
+    simulate(config, seed, attack=SelfishMining(node=3), faults=[("crash", 60.0, 7)])
+
+and add ``results.meta["attack"]`` (the attack's summary), ``results.meta["faults"]``
+(dropped messages by kind, crashed miners' lost blocks, the fault log) and
+``results.meta["forks"]`` (stale blocks, fork points); :class:`Simulation` also keeps
+the attack's event log as :attr:`Simulation.attack_events`.
 
 On the same seed both give identical tables (ties between events at exactly the
 same float time aside; with random latency jitter they do not happen).
@@ -39,8 +50,16 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from chainsim.blocktree import BlockTree, ForkChoice, final_tip, get_fork_choice
+from chainsim.blocktree import (
+    BlockTree,
+    ForkChoice,
+    Ghost,
+    block_rewards,
+    final_tip,
+    get_fork_choice,
+)
 from chainsim.config import ENGINES, REGIONS, SimConfig
+from chainsim.engine.adversary import Adversary, NetworkFault
 from chainsim.engine.fast import run_fast
 from chainsim.engine.mining import (
     INITIAL_BITS,
@@ -94,6 +113,12 @@ class Simulation:
         :class:`~chainsim.engine.mining.ScriptedSchedule` with fixed block times.
     network
         An already built :class:`~chainsim.network.Network` to use.
+    attack
+        An attacker (:mod:`chainsim.attacks`, e.g.
+        :class:`~chainsim.attacks.selfish.SelfishMining`); SimPy engine only.
+    faults
+        A fault schedule: records or tuples as read by
+        :func:`chainsim.attacks.faults.parse_schedule`; SimPy engine only.
 
     Attributes
     ----------
@@ -108,6 +133,9 @@ class Simulation:
     nodes : list of chainsim.engine.simpy_engine.PeerNode
         The SimPy engine's nodes after :meth:`run` (empty for the fast engine).
     log : list of tuple or None
+    attack_events : pandas.DataFrame
+        After :meth:`run`: ``time_s, event, node, block, detail`` rows logged by the
+        attack and the fault schedule (empty without them).
 
     Examples
     --------
@@ -133,12 +161,14 @@ class Simulation:
         miner_nodes: list[int] | None = None,
         schedule: Schedule | None = None,
         network: Network | None = None,
+        attack: Adversary | None = None,
+        faults: Any = None,
     ) -> None:
         if not isinstance(config, SimConfig):
             raise ConfigError(f"config must be a SimConfig, got {type(config).__name__}")
-        if config.consensus.protocol != "nakamoto":
+        if config.consensus.protocol not in ("nakamoto", "ghost"):
             raise ConfigError(
-                f"consensus.protocol must be 'nakamoto' for this engine, got "
+                f"consensus.protocol must be 'nakamoto' or 'ghost' for this engine, got "
                 f"{config.consensus.protocol!r}"
             )
         engine = config.run.engine if engine is None else engine
@@ -146,17 +176,50 @@ class Simulation:
             raise ConfigError(
                 f"engine must be one of {', '.join(repr(e) for e in ENGINES)}, got {engine!r}"
             )
-        if engine == "auto":
-            engine = "simpy" if log else "fast"
-        if log and engine != "simpy":
-            raise ConfigError("log=True needs engine='simpy' (or 'auto'), got engine='fast'")
         if fork_choice is None:
-            fork_choice = get_fork_choice(config.consensus.fork_choice)
+            name = config.consensus.fork_choice
+            if config.consensus.protocol == "ghost":
+                name = "ghost"
+            fork_choice = get_fork_choice(name)
         elif not callable(fork_choice):
             raise ConfigError(
                 f"fork_choice must be a function (tree, current_tip, candidate) -> tip, "
                 f"got {fork_choice!r}"
             )
+        if attack is not None and not isinstance(attack, Adversary):
+            raise ConfigError(
+                f"attack must be an attack from chainsim.attacks (an Adversary), got {attack!r}"
+            )
+        fault_records: tuple[NetworkFault, ...] = ()
+        if faults is not None:
+            from chainsim.attacks.faults import parse_schedule
+
+            fault_records = parse_schedule(faults, config.network.n_nodes)
+        view_rule = hasattr(fork_choice, "accept") and hasattr(fork_choice, "attach")
+        needs_simpy = [
+            what
+            for what, flag in (
+                ("log=True", log),
+                ("an attack", attack is not None),
+                ("a fault schedule", bool(fault_records)),
+                (f"fork choice {getattr(fork_choice, '__name__', 'rule')!r}", view_rule),
+            )
+            if flag
+        ]
+        if engine == "auto":
+            engine = "simpy" if needs_simpy else "fast"
+        if needs_simpy and engine != "simpy":
+            raise ConfigError(
+                f"{needs_simpy[0]} needs engine='simpy' (or 'auto'), got engine={engine!r}"
+            )
+        if attack is not None:
+            for v in attack.nodes:
+                if not 0 <= v < config.network.n_nodes:
+                    raise ConfigError(
+                        f"attack nodes must be in 0..{config.network.n_nodes - 1}, got {v}"
+                    )
+        self.attack = attack
+        self.faults = fault_records
         self.config = config
         self.engine = engine
         self.fork_choice = fork_choice
@@ -207,6 +270,9 @@ class Simulation:
         self.tips: list[int] = [0] * n
         self.env: Any = None
         self.nodes: list[Any] = []
+        self.attack_events = pd.DataFrame(
+            {"time_s": [], "event": [], "node": [], "block": [], "detail": []}
+        )
         self._ran = False
 
     def run(self) -> Results:
@@ -237,7 +303,7 @@ class Simulation:
         t0 = time.perf_counter()
         try:
             if self.engine == "simpy":
-                sim = SimPyEngine(setup, log=self._log)
+                sim = SimPyEngine(setup, log=self._log, adversary=self.attack, faults=self.faults)
                 self.env = sim.env
                 self.nodes = sim.nodes
                 out = sim.run()
@@ -249,7 +315,40 @@ class Simulation:
         wall = time.perf_counter() - t0
         self.tips = out.tips
         self.log = out.log
+        rows = list(out.extra.get("fault_log", []))
+        if self.attack is not None:
+            rows += [r for r in self.attack.events if r not in rows]
+        rows.sort(key=lambda r: r[0])
+        if rows:
+            self.attack_events = pd.DataFrame(
+                rows, columns=["time_s", "event", "node", "block", "detail"]
+            )
         return self._results(out, wall)
+
+    def rewards(self, block_reward: float = 1.0) -> pd.DataFrame:
+        """Block and uncle rewards after :meth:`run` (see
+        :func:`chainsim.blocktree.block_rewards`): one row per block with ``block_id,
+        miner, status, reward``; uncles earn only when the rule references them
+        (:class:`~chainsim.blocktree.Ghost`).
+
+        >>> from chainsim.config import SimConfig
+        >>> cfg = SimConfig().override({"network.n_nodes": 8, "mining.n_miners": 3,
+        ...     "mining.block_interval_s": 2.0, "run.n_blocks": 30,
+        ...     "consensus.fork_choice": "ghost"})
+        >>> sim = Simulation(cfg, seed=2); res = sim.run()
+        >>> r = sim.rewards()
+        >>> set(r["status"]) <= {"main", "stale", "uncle"}, len(r)
+        (True, 30)
+        >>> uncles = r[r["status"] == "uncle"]
+        >>> len(uncles) == 0 or bool(uncles["reward"].between(0.25, 0.875).all())
+        True
+        """
+        if not self._ran:
+            raise ConfigError("run the Simulation before asking for rewards")
+        tip = final_tip(self.tree, self.fork_choice)
+        depth = getattr(self.fork_choice, "max_uncle_depth", 6)
+        rows = block_rewards(self.tree, tip, block_reward=block_reward, max_uncle_depth=depth)
+        return pd.DataFrame(rows, columns=["block_id", "miner", "status", "reward"])
 
     def _results(self, out: RunOutput, wall_time_s: float) -> Results:
         tree = self.tree
@@ -332,6 +431,25 @@ class Simulation:
             "initial_bits": INITIAL_BITS,
             "final_tip": tip,
         }
+        n_children = np.bincount(np.asarray(tree.parents[1:], dtype=np.int64), minlength=n_blocks)
+        meta["forks"] = {
+            "n_stale": int(n_blocks - main.sum()),
+            "n_fork_points": int((n_children > 1).sum()),
+            "max_children": int(n_children.max()) if n_blocks > 1 else 0,
+        }
+        if isinstance(self.fork_choice, Ghost):
+            pairs = [[b, u] for b in range(n_blocks) for u in tree.uncles[b]]
+            meta["uncles"] = pairs
+            meta["n_uncles"] = len(pairs)
+        adversary = out.extra.get("adversary")
+        if adversary is not None:
+            meta["attack"] = adversary.summary()
+        if "dropped" in out.extra:
+            meta["faults"] = {
+                "dropped": out.extra["dropped"],
+                "n_lost_blocks": out.extra["n_lost_blocks"],
+                "events": [list(r) for r in out.extra["fault_log"]],
+            }
         return Results(blocks=blocks, receipts=receipts, nodes=nodes, messages=messages, meta=meta)
 
 
@@ -343,6 +461,8 @@ def simulate(
     fork_choice: ForkChoice | None = None,
     engine: str | None = None,
     progress: bool = False,
+    attack: Adversary | None = None,
+    faults: Any = None,
 ) -> Results:
     """Simulate ``config`` and return the result tables.
 
@@ -362,6 +482,10 @@ def simulate(
         ``"auto"`` (default from ``config.run.engine``), ``"simpy"`` or ``"fast"``.
     progress
         Show a progress bar over mined blocks.
+    attack
+        An attacker from :mod:`chainsim.attacks` (SimPy engine).
+    faults
+        A fault schedule (see :func:`chainsim.attacks.faults.parse_schedule`).
 
     Returns
     -------
@@ -383,5 +507,12 @@ def simulate(
     (5, True)
     """
     return Simulation(
-        config, seed, graph=graph, fork_choice=fork_choice, engine=engine, progress=progress
+        config,
+        seed,
+        graph=graph,
+        fork_choice=fork_choice,
+        engine=engine,
+        progress=progress,
+        attack=attack,
+        faults=faults,
     ).run()

@@ -147,8 +147,14 @@ def test_bad_config_values():
         simulate({"network": {}}, seed=1)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="consensus.protocol must be 'nakamoto'"):
         simulate(SimConfig().override({"consensus.protocol": "pbft"}), seed=1)
-    with pytest.raises(ConfigError, match="consensus.fork_choice must be one of"):
-        simulate(SimConfig().override({"consensus.fork_choice": "ghost"}), seed=1)
+    with pytest.raises(ConfigError, match="fork choice 'ghost' needs engine='simpy'"):
+        simulate(SimConfig().override({"consensus.fork_choice": "ghost"}), seed=1, engine="fast")
+    with pytest.raises(ConfigError, match="an attack needs engine='simpy'"):
+        from chainsim.engine.adversary import Adversary
+
+        simulate(SimConfig(), seed=1, engine="fast", attack=Adversary((0,)))
+    with pytest.raises(ConfigError, match="attack must be an attack from chainsim.attacks"):
+        simulate(SimConfig(), seed=1, attack="selfish")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="must be at least 4 s"):
         simulate(
             SimConfig().override(
@@ -162,6 +168,28 @@ def test_bad_config_values():
         )
     with pytest.raises(ConfigError, match="needs a graph"):
         simulate(SimConfig().override({"network.topology": "custom"}), seed=1)
+
+
+def test_ghost_by_name_runs_on_simpy_and_records_uncles(cfg):
+    res = simulate(cfg.override({"consensus.fork_choice": "ghost"}), seed=4)
+    assert res.meta["engine"] == "simpy" and res.meta["fork_choice"] == "ghost"
+    assert res.meta["n_uncles"] == len(res.meta["uncles"])
+    for nephew, uncle in res.meta["uncles"]:
+        assert 1 <= res.blocks["height"][nephew] - res.blocks["height"][uncle] <= 6
+    again = simulate(cfg.override({"consensus.protocol": "ghost"}), seed=4)
+    assert again.blocks.equals(res.blocks)
+
+
+def test_honest_adversary_and_empty_faults_change_nothing(cfg):
+    from chainsim.engine.adversary import Adversary
+
+    plain = simulate(cfg, seed=5, engine="simpy")
+    hooked = simulate(cfg, seed=5, attack=Adversary((0, 1)), faults=[("loss", 0, 1e9, 0.0)])
+    assert hooked.meta["engine"] == "simpy"
+    for name in TABLES:
+        assert getattr(plain, name).equals(getattr(hooked, name)), name
+    assert hooked.meta["faults"]["dropped"] == {}
+    assert plain.meta["forks"] == hooked.meta["forks"]
 
 
 def test_longest_chain_rule_by_name(cfg):

@@ -6,6 +6,7 @@ import pytest
 
 from chainsim.blocktree import (
     BlockTree,
+    Ghost,
     final_tip,
     get_fork_choice,
     longest,
@@ -84,5 +85,7 @@ def test_final_tip_breaks_ties_towards_the_earliest_block(forked):
 def test_get_fork_choice():
     assert get_fork_choice("most-work") is most_work
     assert get_fork_choice("longest") is longest
+    assert isinstance(get_fork_choice("ghost"), Ghost)
+    assert get_fork_choice("ghost") is not get_fork_choice("ghost")  # per-run state
     with pytest.raises(ConfigError, match="consensus.fork_choice must be one of"):
-        get_fork_choice("ghost")
+        get_fork_choice("heaviest")

@@ -18,6 +18,12 @@ engine (:mod:`chainsim.engine.fast`) computes the same results without SimPy.
 
 With ``log=True`` the engine records ``(time_s, event, node, block)`` tuples: ``mined``
 and ``accepted`` events, and every message kind when the receiving node handles it.
+
+Attacks and faults (:mod:`chainsim.engine.adversary`) plug in here: an adversary
+decides for the nodes it controls, a fault schedule drops or delays messages, crashes
+and restarts nodes. A fork-choice rule that needs each node's own view of the tree
+(:class:`~chainsim.blocktree.Ghost`) is told about every block each node accepts.
+Without these the engine runs exactly the honest model above.
 """
 
 from __future__ import annotations
@@ -29,6 +35,18 @@ from typing import Any, NamedTuple
 import simpy
 
 from chainsim.blocktree import longest, most_work
+from chainsim.engine.adversary import (
+    Adversary,
+    Crash,
+    Delay,
+    Eclipse,
+    FaultState,
+    Heal,
+    Loss,
+    NetworkFault,
+    Partition,
+    Restart,
+)
 from chainsim.engine.relay import (
     MESSAGE_KINDS,
     RunOutput,
@@ -75,37 +93,65 @@ class PeerNode:
         self.have: set[int] = set()  # blocks handled (block, blocktxn, rebuilt) or mined
         self.announcers: dict[int, set[int]] = {}
         self.orphans: dict[int, list[tuple[int, int]]] = {}
+        self.fetching: set[int] = set()  # parents requested (re-synchronisation)
+        adv = engine.adversary
+        self.adversary: Adversary | None = adv if adv is not None and node_id in adv.nodes else None
 
     # --- sending --------------------------------------------------------------
     def send_small(self, kind: str, block: int, dst: int) -> None:
         """Send a small message (no upload queue): handled latency + processing later."""
-        self.engine.count(kind)
-        self.engine.env.process(self._small(Message(kind, block, self.id), dst))
+        engine = self.engine
+        engine.count(kind)
+        extra = 0.0
+        if engine.faults is not None:
+            x = engine.faults.check(kind, block, self.id, dst, engine.setup.tree.miners[block])
+            if x is None:
+                engine.faults.drop(kind)
+                return
+            extra = x
+        engine.env.process(self._small(Message(kind, block, self.id), dst, extra))
 
-    def _small(self, msg: Message, dst: int) -> Generator[simpy.Event, Any, None]:
+    def _small(self, msg: Message, dst: int, extra: float) -> Generator[simpy.Event, Any, None]:
         env = self.engine.env
-        yield env.timeout(self.latency[dst])  # arrives
+        yield env.timeout(self.latency[dst] + extra)  # arrives
         yield env.timeout(self.engine.processing_s)  # handled
         self.engine.nodes[dst].handle(msg)
 
     def send_queued(self, kind: str, block: int, dst: int, size_bytes: int) -> None:
         """Queue a block-carrying message on the upload link (first in, first out)."""
-        self.engine.count(kind)
+        engine = self.engine
+        engine.count(kind)
+        extra = 0.0
+        if engine.faults is not None:
+            x = engine.faults.check(kind, block, self.id, dst, engine.setup.tree.miners[block])
+            if x is None:
+                engine.faults.drop(kind)
+                return
+            extra = x
         request = self.upload.request()  # joins the queue now, in call order
-        self.engine.env.process(
-            self._queued(Message(kind, block, self.id), dst, size_bytes, request)
+        engine.env.process(
+            self._queued(Message(kind, block, self.id), dst, size_bytes, request, extra)
         )
 
     def _queued(
-        self, msg: Message, dst: int, size_bytes: int, request: simpy.resources.resource.Request
+        self,
+        msg: Message,
+        dst: int,
+        size_bytes: int,
+        request: simpy.resources.resource.Request,
+        extra: float,
     ) -> Generator[simpy.Event, Any, None]:
         engine = self.engine
         env = engine.env
         yield request  # our turn on the upload link
+        if engine.faults is not None and engine.faults.crashed[self.id]:
+            self.upload.release(request)  # crashed while the upload waited
+            engine.faults.drop(msg.kind)
+            return
         up, down = engine.up[self.id], engine.down[dst]
         yield env.timeout(size_bytes * 8.0 / (up if up < down else down))  # transfer
         self.upload.release(request)
-        yield env.timeout(self.latency[dst])  # arrives
+        yield env.timeout(self.latency[dst] + extra)  # arrives
         yield env.timeout(engine.block_handling_s)  # processed and validated
         engine.nodes[dst].handle(msg)
 
@@ -114,6 +160,9 @@ class PeerNode:
         """React to a message that has just been processed."""
         engine = self.engine
         kind, b, sender = msg
+        if engine.faults is not None and engine.faults.crashed[self.id]:
+            engine.faults.drop(kind)
+            return
         if engine.log is not None:
             engine.log.append((engine.env.now, kind, self.id, b))
         if kind == "inv":
@@ -144,16 +193,25 @@ class PeerNode:
     def block_arrived(self, b: int, sender: int) -> None:
         """The node has the block: accept it, or wait for its parent."""
         self.have.add(b)
-        parent = self.engine.setup.tree.parents[b]
-        if self.engine.accepted[parent][self.id] < math.inf:
+        engine = self.engine
+        parent = engine.setup.tree.parents[b]
+        if engine.accepted[parent][self.id] < math.inf:
             self.accept(b, sender)
         else:
             self.orphans.setdefault(parent, []).append((b, sender))
+            if (
+                engine.faults is not None
+                and sender >= 0
+                and parent not in self.have
+                and parent not in self.fetching
+            ):
+                self.fetching.add(parent)  # re-synchronise: fetch the missing parent
+                self.known.add(parent)
+                self.send_small("getdata", parent, sender)
 
     def accept(self, b: int, sender: int) -> None:
         """Accept ``b`` (and then any blocks that waited for it), update tip, relay."""
         engine = self.engine
-        setup = engine.setup
         now = engine.env.now
         stack = [(b, sender)]
         while stack:
@@ -161,16 +219,51 @@ class PeerNode:
             engine.accepted[b][self.id] = now
             if engine.log is not None:
                 engine.log.append((now, "accepted", self.id, b))
-            new = setup.fork_choice(setup.tree, self.tip, b)
-            if not engine.builtin_rule:
-                new = check_tip(setup.fork_choice, new, engine.accepted, self.id, self.tip, b)
-            if new != self.tip:
-                self.tip = new
-                engine.tip_changed(self.id, new)
-            self.relay(b, sender)
+            self.choose(b)
+            adv = self.adversary
+            if adv is None or adv.relays(self, b):
+                self.relay(b, sender)
+            if adv is not None and sender >= 0:
+                adv.on_accepted(self, b, sender)
             waiting = self.orphans.pop(b, None)
             if waiting:
                 stack.extend(sorted(waiting, reverse=True))
+
+    def choose(self, b: int) -> None:
+        """Apply the fork-choice rule (and the adversary's tie rule) to accepted ``b``."""
+        engine = self.engine
+        setup = engine.setup
+        if engine.view_rule is not None:
+            new = engine.view_rule.accept(self.id, b, self.tip)
+        else:
+            new = setup.fork_choice(setup.tree, self.tip, b)
+            if not engine.builtin_rule:
+                new = check_tip(setup.fork_choice, new, engine.accepted, self.id, self.tip, b)
+        if engine.adversary is not None:
+            new = engine.adversary.prefer(self.id, self.tip, b, new)
+        if new != self.tip:
+            self.tip = new
+            engine.tip_changed(self.id, new)
+
+    def keep_private(self, b: int) -> None:
+        """The node holds block ``b`` (it mined it) without announcing it or following it."""
+        engine = self.engine
+        engine.accepted[b][self.id] = engine.env.now
+        if engine.log is not None:
+            engine.log.append((engine.env.now, "private", self.id, b))
+
+    def publish(self, b: int) -> None:
+        """Release private block ``b``: the node follows it if its rule says so and
+        announces it to every neighbour."""
+        engine = self.engine
+        if engine.log is not None:
+            engine.log.append((engine.env.now, "published", self.id, b))
+        self.choose(b)
+        self.relay(b, -1)
+
+    def announce_tip(self, dst: int) -> None:
+        """Announce the node's tip to ``dst`` (re-synchronisation after a fault)."""
+        self.send_small("inv", self.tip, dst)
 
     def relay(self, b: int, sender: int) -> None:
         """Pass an accepted block on, as the relay protocol says."""
@@ -207,10 +300,33 @@ class SimPyEngine:
     nodes : list of PeerNode
     """
 
-    def __init__(self, setup: RunSetup, *, log: bool = False) -> None:
+    def __init__(
+        self,
+        setup: RunSetup,
+        *,
+        log: bool = False,
+        adversary: Adversary | None = None,
+        faults: tuple[NetworkFault, ...] = (),
+    ) -> None:
         self.setup = setup
         cfg = setup.config
         self.env = simpy.Environment()
+        self.adversary = adversary
+        fc: Any = setup.fork_choice
+        self.view_rule: Any = fc if hasattr(fc, "accept") and hasattr(fc, "attach") else None
+        self.fault_schedule = tuple(faults)
+        self.faults: FaultState | None = None
+        if self.fault_schedule:
+            self.faults = FaultState(
+                setup.network.n_nodes,
+                setup.streams["faults"],
+                frozenset(adversary.nodes if adversary is not None else ())
+                | frozenset(
+                    v for f in self.fault_schedule if isinstance(f, Eclipse) for v in f.attackers
+                ),
+            )
+        self._stop = False
+        self.n_lost_blocks = 0
         self.relay = cfg.network.relay
         self.processing_s = setup.processing_s
         self.block_handling_s = setup.block_handling_s
@@ -230,9 +346,103 @@ class SimPyEngine:
         self._counts = dict.fromkeys(MESSAGE_KINDS, 0)
         self._fails: dict[int, list[bool]] = {}
         self._redraw = self.env.event()
+        self.fault_log: list[tuple[float, str, int, int, str]] = []
         self._end_time = math.inf
         self.n_mined = 0
         self.builtin_rule = setup.fork_choice in (most_work, longest)
+        if self.view_rule is not None:
+            self.view_rule.attach(setup.tree, self.n)
+        if adversary is not None:
+            adversary.attach(self)
+
+    def request_stop(self) -> None:
+        """Stop mining now (an attack that has collected what it needs)."""
+        self._stop = True
+        if not self._redraw.triggered:
+            self._redraw.succeed()
+
+    def _fault_events(self) -> list[tuple[float, int, str, Any]]:
+        events: list[tuple[float, int, str, Any]] = []
+        for k, f in enumerate(self.fault_schedule):
+            if isinstance(f, Crash | Restart | Partition | Heal):
+                events.append((f.t_s, k, "start", f))
+            elif isinstance(f, Eclipse | Delay | Loss):
+                events.append((f.t_s, k, "start", f))
+                if f.until_s < math.inf:
+                    events.append((f.until_s, k, "end", f))
+        events.sort(key=lambda e: (e[0], e[1], e[2] != "end"))
+        return events
+
+    def _fault_process(self) -> Generator[simpy.Event, Any, None]:
+        """Apply the fault schedule at its times."""
+        fs = self.faults
+        assert fs is not None
+        env = self.env
+        for t, _, what, f in self._fault_events():
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            self._apply(fs, what, f)
+
+    def _apply(self, fs: FaultState, what: str, f: NetworkFault) -> None:
+        nodes = self.nodes
+        adv = self.adversary
+        net = self.setup.network
+
+        def note(event: str, node: int, detail: str = "") -> None:
+            if adv is not None and adv.engine is self:
+                adv.record(event, node, -1, detail)
+            self.fault_log.append((float(self.env.now), event, node, -1, detail))
+
+        if isinstance(f, Crash):
+            fs.crashed[f.node] = True
+            note("crash", f.node)
+        elif isinstance(f, Restart):
+            if fs.crashed[f.node]:
+                fs.crashed[f.node] = False
+                node = nodes[f.node]
+                node.known = set(node.have)  # requests in flight were lost
+                node.fetching.clear()
+                note("restart", f.node)
+                for w in node.neighbours:
+                    node.announce_tip(w)
+                    nodes[w].announce_tip(f.node)
+        elif isinstance(f, Partition):
+            from chainsim.consensus.faults import partition_groups
+
+            fs.group = partition_groups(f, self.n)
+            note("partition", -1, repr([list(g) for g in f.groups]))
+        elif isinstance(f, Heal):
+            old = fs.group
+            fs.group = None
+            note("heal", -1)
+            if old is not None:
+                for u in range(self.n):
+                    for w in net.adjacency[u]:
+                        if old[u] != old[w]:
+                            nodes[u].announce_tip(w)
+        elif isinstance(f, Eclipse):
+            if what == "start":
+                fs.eclipses[f.victim] = f
+                note("eclipse", f.victim, repr(list(f.attackers)))
+            else:
+                fs.eclipses.pop(f.victim, None)
+                note("eclipse-end", f.victim)
+                v = nodes[f.victim]
+                for w in v.neighbours:
+                    v.announce_tip(w)
+                    nodes[w].announce_tip(f.victim)
+        elif isinstance(f, Delay):
+            if what == "start":
+                fs.delays.append(f)
+            else:
+                fs.delays.remove(f)
+            note(f"delay-{what}", -1, f"{f.extra_s:g} s")
+        elif isinstance(f, Loss):
+            if what == "start":
+                fs.losses.append(f)
+            else:
+                fs.losses.remove(f)
+            note(f"loss-{what}", -1, f"rate {f.rate:g}")
 
     def count(self, kind: str) -> None:
         self._counts[kind] += 1
@@ -273,6 +483,10 @@ class SimPyEngine:
             self._redraw = env.event()
             # created at env.now == sched.draw_time, so it fires at draw_time + delay
             yield env.timeout(sched.delay) | self._redraw
+            if self._stop:
+                sched.stop()
+                self._end_time = env.now
+                return
             if sched.version != version:
                 continue  # drawn again (a miner's difficulty changed)
             now = env.now
@@ -280,10 +494,16 @@ class SimPyEngine:
             if i < 0:
                 continue  # hash-rate shock, already drawn again
             v = setup.miner_nodes[i]
+            if self.faults is not None and self.faults.crashed[v]:
+                self.n_lost_blocks += 1  # a crashed miner finds nothing
+                sched.draw(now)
+                continue
             node = self.nodes[v]
-            p = node.tip
+            adv = node.adversary
+            p = node.tip if adv is None else adv.mining_parent(node)
+            uncles = () if self.view_rule is None else self._uncles(v, p)
             b = len(tree)
-            tree.add(b, p, v, now, self.block_size_bytes, setup.difficulty.child_work[p])
+            tree.add(b, p, v, now, self.block_size_bytes, setup.difficulty.child_work[p], uncles)
             setup.difficulty.block_added(b)
             self.accepted.append([math.inf] * self.n)
             node.known.add(b)
@@ -291,19 +511,32 @@ class SimPyEngine:
             if self.log is not None:
                 self.log.append((now, "mined", v, b))
             self.n_mined += 1
-            node.accept(b, -1)
+            if adv is None:
+                node.accept(b, -1)
+            else:
+                adv.on_mined(node, b)
             if setup.on_block is not None:
                 setup.on_block()
+            if self._stop:
+                sched.stop()
+                self._end_time = now
+                return
             if self.n_mined >= setup.n_blocks:
                 sched.stop()
                 self._end_time = now
                 return
             sched.draw(now)
 
+    def _uncles(self, v: int, parent: int) -> tuple[int, ...]:
+        f = getattr(self.view_rule, "uncles_for", None)
+        return () if f is None else tuple(f(v, parent))
+
     def run(self) -> RunOutput:
         """Run to the end and return the raw output."""
         env = self.env
         env.process(self._mining())
+        if self.faults is not None:
+            env.process(self._fault_process())
         drain = self.setup.config.run.drain
         n_events = 0
         while True:
@@ -330,4 +563,16 @@ class SimPyEngine:
             n_events=n_events,
             mining_end_s=self._end_time,
             log=self.log,
+            extra=self._extra(),
         )
+
+    def _extra(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.adversary is not None:
+            self.adversary.finish()
+            extra["adversary"] = self.adversary
+        if self.faults is not None:
+            extra["dropped"] = dict(self.faults.dropped)
+            extra["fault_log"] = list(self.fault_log)
+            extra["n_lost_blocks"] = self.n_lost_blocks
+        return extra
