@@ -15,6 +15,7 @@ from chainsim.consensus import (
     pbft_safety_violations,
     run_pbft,
 )
+from chainsim.consensus.pbft import quorum_size
 
 LAT = 0.010  # one-way latency, s
 PROC = 0.001  # processing per message, s
@@ -58,6 +59,8 @@ def test_one_request_exact_messages_and_times(n: int) -> None:
 def test_quorums_come_from_the_closed_form() -> None:
     q = pbft_quorums(64)
     assert (q.f, q.prepare, q.commit, q.reply) == (21, 42, 43, 22)
+    for n in (4, 7, 10, 64):  # n = 3f + 1: the simulation uses exactly these sizes
+        assert quorum_size(n) == pbft_quorums(n).commit
 
 
 def test_checkpoints_every_k_and_garbage_collection() -> None:
@@ -226,10 +229,30 @@ def test_crashed_backup_is_tolerated_and_crashed_primary_replaced() -> None:
     assert pbft_safety_violations(res).empty
 
 
-@pytest.mark.parametrize("n", [1, 2, 3])
-def test_fewer_than_four_replicas_tolerate_no_fault_but_work(n: int) -> None:
+@pytest.mark.parametrize(("n", "hops"), [(1, 2), (2, 4), (3, 4)])
+def test_fewer_than_four_replicas_tolerate_no_fault_but_work(n: int, hops: int) -> None:
     res = run_pbft(fixed(n_replicas=n, n_requests=3, checkpoint_interval=1), seed=1)
     assert res.meta["f"] == 0
-    # f = 0: the primary is prepared at once and its own commit is a quorum, so it
-    # replies one hop after the request arrives; the client needs one reply
-    assert res.requests["latency_s"].to_numpy() == pytest.approx(np.full(3, 2 * HOP))
+    # n = 1: the primary alone is a quorum and replies one hop after the request.
+    # n = 2, 3: quorum 2; the backup is prepared when the pre-prepare arrives (2 hops),
+    # the primary when its prepare arrives (3 hops), and it commits with the backup's
+    # commit (3 hops); its reply is the one the client needs.
+    assert res.requests["latency_s"].to_numpy() == pytest.approx(np.full(3, hops * HOP))
+
+
+def test_more_than_3f_plus_1_replicas_use_larger_quorums() -> None:
+    """n = 5 (f = 1): with 2f + 1 = 3 an equivocating primary would split 2 / 2."""
+    assert quorum_size(5) == 4
+    for seed in range(5):
+        res = run_pbft(
+            fixed(
+                n_replicas=5,
+                n_requests=6,
+                request_interval_s=0.0,
+                faults=[("byzantine", 0, "equivocate")],
+            ),
+            seed=seed,
+        )
+        assert res.meta["quorums"] == {"prepare": 3, "commit": 4, "reply": 2}
+        assert pbft_safety_violations(res).empty
+        assert res.requests["t_accepted_s"].notna().all()

@@ -55,6 +55,11 @@ The faulty replicas collude (they know the equivocation split). With at most ``f
 of them no two honest replicas commit different requests at one sequence number;
 with ``f + 1`` (an equivocating primary and ``f`` conflicting voters) they can.
 
+Quorums: with ``n = 3f + 1`` the sizes are Castro and Liskov's (``2f`` prepares,
+``2f + 1`` commits, checkpoints and view changes, ``f + 1`` replies); for other
+``n`` the commit quorum grows to ``ceil((n + f + 1) / 2)`` so that any two quorums
+still share an honest replica (see :func:`quorum_size`).
+
 Modelling choices
 -----------------
 Messages are authenticated and never lost; a Byzantine replica cannot forge another
@@ -96,7 +101,7 @@ from chainsim.errors import ConfigError
 from chainsim.network import Network
 from chainsim.rng import RandomStreams, SeedLike
 
-__all__ = ["NULL_DIGEST", "PBFT_MESSAGE_KINDS", "PBFTSimulation", "run_pbft"]
+__all__ = ["NULL_DIGEST", "PBFT_MESSAGE_KINDS", "PBFTSimulation", "quorum_size", "run_pbft"]
 
 #: Digest of the null request a new primary proposes for an empty sequence number.
 NULL_DIGEST = -1
@@ -123,6 +128,23 @@ def _forged(seq: int) -> int:
 
 def _state_step(state: int, digest: int) -> int:
     return (state * 1_000_003 + digest + 7) % _MOD
+
+
+def quorum_size(n: int) -> int:
+    """Commit quorum of PBFT with ``n`` replicas: ``2f + 1`` when ``n = 3f + 1``.
+
+    Two quorums of ``q`` replicas share at least ``2q - n`` of them; safety needs at
+    least one honest replica in common, ``2q - n >= f + 1``, so
+    ``q = ceil((n + f + 1) / 2)`` with ``f = (n - 1) // 3``. For ``n = 3f + 1`` this
+    is Castro and Liskov's ``2f + 1`` (:func:`chainsim.analysis.pbft_quorums`); for
+    other ``n`` the plain ``2f + 1`` would let two quorums meet only in a faulty
+    replica (``n = 5``: two quorums of 3 share one replica).
+
+    >>> [quorum_size(n) for n in (1, 2, 4, 5, 6, 7, 64)]
+    [1, 2, 3, 4, 4, 5, 43]
+    """
+    f = pbft_quorums(n).f
+    return max(2 * f + 1, (n + f + 2) // 2)
 
 
 class _Votes:
@@ -241,8 +263,8 @@ class PBFTSimulation:
         self.n = n
         q = pbft_quorums(n)
         self.f = q.f
-        self.q_prepare = q.prepare
-        self.q_commit = q.commit
+        self.q_commit = quorum_size(n)
+        self.q_prepare = self.q_commit - 1  # the pre-prepare stands for the primary's vote
         self.q_reply = q.reply
         self.env = simpy.Environment()
         proc = config.processing_ms / 1000.0
@@ -900,6 +922,7 @@ class PBFTSimulation:
             "protocol": "pbft",
             "n_replicas": self.n,
             "f": self.f,
+            "quorums": {"prepare": self.q_prepare, "commit": self.q_commit, "reply": self.q_reply},
             "byzantine": {str(k): v for k, v in byz.items()},
             "honest": [r.i for r in self.replicas if r.byz in (None, "delay")],
             "sim_time_s": float(self.env.now),

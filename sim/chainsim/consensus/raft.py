@@ -252,6 +252,8 @@ class RaftSimulation:
             s.voted_for = None
         s.role = "follower"
         s.votes = set()
+        if not s.timer_scheduled:  # a leader's timer lapsed: arm it again
+            self._reset_election_timer(s)
 
     def _start_election(self, s: _Server) -> None:
         s.term += 1
