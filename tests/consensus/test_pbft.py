@@ -256,3 +256,37 @@ def test_more_than_3f_plus_1_replicas_use_larger_quorums() -> None:
         assert res.meta["quorums"] == {"prepare": 3, "commit": 4, "reply": 2}
         assert pbft_safety_violations(res).empty
         assert res.requests["t_accepted_s"].notna().all()
+
+
+def test_new_view_reproposes_highest_view_certificates_and_fills_gaps() -> None:
+    """The NEW-VIEW rule, on hand-made view changes (a white-box check)."""
+    from chainsim.consensus.pbft import NULL_DIGEST, PBFTSimulation
+
+    sim = PBFTSimulation(fixed(n_replicas=4, n_requests=0), seed=1)
+    new_primary = sim.replicas[1]  # view 1's primary
+    new_primary.active = False
+    new_primary.vc_target = 1
+    # (stable seq, stable digest, {seq: (view, digest)}) from replicas 1, 2, 3:
+    # seq 2 prepared in views 0 and 3 with different requests; seq 1 prepared nowhere
+    new_primary.vc_msgs = {
+        1: {
+            1: (0, 0, {2: (0, 7)}),
+            2: (0, 0, {2: (3, 8), 4: (0, 9)}),
+            3: (0, 0, {}),
+        }
+    }
+    sim._send_new_view(new_primary, 1)
+    assert new_primary.view == 1 and new_primary.active
+    assert new_primary.log_pp == {
+        (1, 1): NULL_DIGEST,  # a gap: the null request
+        (1, 2): 8,  # the certificate of the highest view wins
+        (1, 3): NULL_DIGEST,
+        (1, 4): 9,
+    }
+    assert new_primary.next_seq == 5
+    assert counts_new_view(sim) == 3  # one NEW-VIEW to each backup
+
+
+def counts_new_view(sim: object) -> int:
+    msgs = sim.msgs.table().set_index("kind")  # type: ignore[attr-defined]
+    return int(msgs.loc["new-view", "n_messages"])
