@@ -292,3 +292,17 @@ def test_language_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert ft.plot_growth(0.005, 100).axes[1].get_xlabel() == "天数"
     with pytest.raises(ConfigError, match="lang must be one of"):
         ft.plot_growth(0.005, 100, lang="fr")
+
+
+def test_static_pages_show_the_quizzes_with_collapsed_answers() -> None:
+    flags = _bundle(ft.red_flag_quiz("money-fund", lang="en"))["text/html"]
+    assert "<details><summary>Answer</summary>none</details>" in flags
+    zh = _bundle(ft.red_flag_quiz("token-app", lang="zh"))["text/html"]
+    assert "保证高收益" in zh.split("<details>")[1] and "拉人头" not in zh.split("<details>")[1]
+    quiz = _bundle(ft.lesson_quiz("losses", lang="en"))["text/html"]
+    assert "<details><summary>Answer</summary>B. The participants themselves" in quiz
+    assert "application/vnd.jupyter.widget-view+json" in _bundle(ft.lesson_quiz("losses"))
+
+
+def test_figures_display_inline_only_inside_ipython() -> None:
+    assert ft.show_figures_inline() is False  # plain pytest: no IPython shell

@@ -43,6 +43,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from chainsim import teaching
 from chainsim.errors import ConfigError
@@ -81,6 +82,7 @@ __all__ = [
     "red_flag_quiz",
     "run_scheme",
     "scheme_explorer",
+    "show_figures_inline",
 ]
 
 #: Potential participants in the lesson's runs (small enough for quick redraws).
@@ -138,6 +140,8 @@ _T: dict[str, dict[str, str]] = {
     "multiplier": {"en": "promised multiple", "zh": "承诺倍数"},
     "check": {"en": "Check my answer", "zh": "核对答案"},
     "offer": {"en": "Offer", "zh": "广告"},
+    "answer": {"en": "Answer", "zh": "答案"},
+    "no_flags": {"en": "none", "zh": "没有"},
     "pick_flags": {
         "en": "Tick every red flag you see (or none), then check.",
         "zh": "勾选你看到的所有危险信号（也可能一个都没有），然后核对。",
@@ -163,6 +167,30 @@ def _lang(lang: str | None) -> str:
 
 def _t(key: str, lang: str, **fields: Any) -> str:
     return _T[key][lang].format(**fields)
+
+
+def show_figures_inline() -> bool:
+    """Display bare matplotlib ``Figure`` objects as PNG in the running IPython kernel.
+
+    The figure helpers return figures that are not registered with pyplot, so without
+    this a cell ending in ``plot_growth(...)`` would print ``<Figure ...>``. Called on
+    import; does nothing outside IPython.
+
+    Returns
+    -------
+    bool
+        True when a PNG formatter was registered.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipywidgets
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, teaching.figure_png)
+    return True
 
 
 # --------------------------------------------------------------------------- runs
@@ -710,6 +738,7 @@ def plot_contract(table: pd.DataFrame, multiplier: float, *, lang: str | None = 
     ax.set_title(
         _t("contract_title", lang, n=n, m=multiplier, k=k, lost=lost), loc="left", fontsize="small"
     )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(_t("investor", lang))
     ax.set_ylabel(_t("coins", lang))
     ax.legend(fontsize="small", frameon=False)
@@ -918,8 +947,13 @@ def grade_red_flags(
     return False, ("" if lang == "zh" else " ").join(parts)
 
 
+def _details(summary: str, body: str) -> str:
+    """A collapsed HTML answer for pages rendered without a kernel."""
+    return f"<details><summary>{html.escape(summary)}</summary>{html.escape(body)}</details>"
+
+
 class _FlagQuiz(widgets.VBox):
-    """A red-flag quiz that also renders as plain HTML where widgets cannot run."""
+    """A quiz that also renders as plain HTML (answer collapsed) where widgets cannot run."""
 
     static_html: str = ""
 
@@ -987,9 +1021,12 @@ def red_flag_quiz(offer: str, *, lang: str | None = None) -> widgets.VBox:
 
     button.on_click(on_click)
     items = "".join(f"<li>☐ {html.escape(labels[lang])}</li>" for labels in RED_FLAGS.values())
+    flags = OFFERS[offer]["flags"]
+    right = [RED_FLAGS[k][lang] for k in RED_FLAGS if k in flags] or [_t("no_flags", lang)]
     quiz.static_html = (
         f"<p><b>{heading}.</b> {body}</p><p><i>{_t('pick_flags', lang)}</i></p>"
         f"<ul style='list-style:none'>{items}</ul>"
+        + _details(_t("answer", lang), ("；" if lang == "zh" else "; ").join(right))
     )
     quiz.boxes = boxes
     quiz.grade = grade
@@ -1082,7 +1119,14 @@ def lesson_quiz(key: str, *, lang: str | None = None) -> widgets.VBox:
         raise ConfigError(f"key must be one of {sorted(QUIZZES)}, got {key!r}")
     lang = _lang(lang)
     question, options, answer, explanation = QUIZZES[key][lang]
-    return teaching.quiz(question, options, answer, explanation, lang=lang)
+    inner = teaching.quiz(question, options, answer, explanation, lang=lang)
+    box = _FlagQuiz(children=[inner])
+    box.verdict = inner.verdict
+    items = "".join(f"<li>{html.escape(o)}</li>" for o in options)
+    box.static_html = f"<p><b>{html.escape(question)}</b></p><ol type='A'>{items}</ol>" + _details(
+        _t("answer", lang), f"{chr(65 + answer)}. {options[answer]} {explanation}"
+    )
+    return box
 
 
 #: The code exercise: name -> (cases, hint by language).
@@ -1116,3 +1160,6 @@ def lesson_check(name: str, function: Any, *, lang: str | None = None) -> teachi
         raise ConfigError(f"name must be one of {sorted(CHECKS)}, got {name!r}")
     cases, hint = CHECKS[name]
     return teaching.check(function, cases, hint=hint, lang=_lang(lang), rel_tol=1e-6)
+
+
+show_figures_inline()
