@@ -49,7 +49,10 @@ class PBFTConfig(_Validated):
 
     ``n_replicas = 3f + 1`` replicas order requests from ``n_clients`` clients. The
     clients together issue ``n_requests`` requests, one every ``request_interval_s``
-    (evenly or as a Poisson process), round-robin over the clients. Byzantine
+    (evenly or as a Poisson process), round-robin over the clients. The timers
+    default to 5 s: with the SimBlock latencies (up to about 0.33 s one way) a
+    request whose quorums must include the farthest replicas takes over a second,
+    and a shorter timer would start needless view changes. Byzantine
     replicas and crashes come from ``faults`` (see :mod:`chainsim.consensus.faults`;
     PBFT supports ``crash`` and ``byzantine``).
     """
@@ -84,7 +87,7 @@ class PBFTConfig(_Validated):
         ),
     )
     view_change_timeout_s: float = field(
-        default=1.0,
+        default=5.0,
         metadata=meta(
             "Request timer",
             unit="s",
@@ -95,7 +98,7 @@ class PBFTConfig(_Validated):
         ),
     )
     client_timeout_s: float = field(
-        default=2.0,
+        default=5.0,
         metadata=meta(
             "Client retransmission timeout",
             unit="s",

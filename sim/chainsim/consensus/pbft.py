@@ -32,8 +32,8 @@ stable checkpoint, the request of the highest-view prepared certificate (or a nu
 request), so that committed requests keep their sequence numbers. If the new view
 does not start within the timeout once ``2f + 1`` view changes are in, replicas try
 the next view with twice the timeout. Clients that get no answer within
-``client_timeout_s`` send their request to every replica; backups forward it to the
-primary and start their timers.
+``client_timeout_s`` send their request to every replica (and again after twice as
+long each time); backups forward it to the primary and start their timers.
 
 Byzantine behaviours (``("byzantine", replica, behaviour)`` in ``faults``):
 
@@ -403,7 +403,7 @@ class PBFTSimulation:
 
     # ------------------------------------------------------------------ clients
 
-    def _client_send(self, req: int, broadcast: bool) -> None:
+    def _client_send(self, req: int, broadcast: bool, attempt: int = 0) -> None:
         self.n_events += 1
         if req < self.n_requests and not math.isnan(self.t_accepted[req]):
             return
@@ -418,7 +418,9 @@ class PBFTSimulation:
                 self._on_request,
                 (self.replicas[r], req, True),
             )
-        call_at(self.env, self.config.client_timeout_s, self._client_send, req, True)
+        # the client waits twice as long after each retransmission
+        wait = self.config.client_timeout_s * 2.0**attempt
+        call_at(self.env, wait, self._client_send, req, True, attempt + 1)
 
     def _reply(self, rep: _Replica, req: int, result: int) -> None:
         c = req % self.config.n_clients
@@ -884,7 +886,9 @@ class PBFTSimulation:
             drain = 4.0 * (float(self.delay.max()) + self.proc) + (
                 cfg.byzantine_delay_s if any(r.byz == "delay" for r in self.replicas) else 0.0
             )
-            env.run(until=min(env.now + drain, limit))
+            end = min(env.now + drain, limit)
+            if end > env.now:
+                env.run(until=end)
         return self._results(time.perf_counter() - wall)
 
     def _results(self, wall_s: float) -> ConsensusResults:

@@ -576,7 +576,8 @@ class RaftSimulation:
         if env.now < limit:
             drain = 2.0 * self.hb_s + 4.0 * self.max_delay
             end = max(env.now + drain, last_fault + drain)
-            env.run(until=min(end, limit))
+            if min(end, limit) > env.now:
+                env.run(until=min(end, limit))
         return self._results(time.perf_counter() - wall)
 
     def _results(self, wall_s: float) -> ConsensusResults:
