@@ -67,7 +67,11 @@ def small_net(n: int = 20) -> NetworkConfig:
 # --------------------------------------------------------------------- exact sequence
 
 
-def test_exact_sequence_receipts_tips_and_finality() -> None:
+ENGINES = ("simpy", "fast")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_exact_sequence_receipts_tips_and_finality(engine: str) -> None:
     """inv/getdata/block costs 3 link latencies per hop; ties keep the first seen.
 
     Block 1 (node 0) and block 2 (node 2) are both made at t = 10. Block 1 reaches
@@ -76,7 +80,8 @@ def test_exact_sequence_receipts_tips_and_finality() -> None:
     block 1 at 20: node 0 at 23, node 2 at 26 (node 2 reorganises from 2 to 3).
     Node 2 builds block 4 at 30: node 1 at 36, node 0 at 39.
     """
-    res = run_line(k=1)
+    res = run_line(k=1, engine=engine)
+    assert res.meta["engine"] == engine
     got = {
         (int(b), int(v)): t
         for b, v, t in res.receipts[["block_id", "node", "t_received_s"]].itertuples(index=False)
@@ -121,9 +126,10 @@ def test_exact_sequence_receipts_tips_and_finality() -> None:
     assert msgs == {"inv": 8, "getdata": 8, "block": 8}
 
 
-def test_exact_sequence_deeper_finality() -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_exact_sequence_deeper_finality(engine: str) -> None:
     """k = 2: block 1 is final once block 4 is on a node's chain: 30, 36, 39."""
-    pb = run_line(k=2).pos_blocks.set_index("block_id")
+    pb = run_line(k=2, engine=engine).pos_blocks.set_index("block_id")
     assert pb.loc[1, "t_final_first_s"] == 30.0
     assert pb.loc[1, "t_final_all_s"] == 39.0
     assert pb["n_nodes_final"].tolist() == [3, 0, 0, 0]
@@ -140,7 +146,8 @@ def test_exact_sequence_log_and_no_drain() -> None:
     assert len(short.receipts) == 12
 
 
-def test_finality_violation_is_recorded() -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_finality_violation_is_recorded(engine: str) -> None:
     """Node 2 holds block 2 one deep (k = 1), then a longer chain without it wins."""
     net, g = line_network()
     res = simulate_pos(
@@ -149,15 +156,51 @@ def test_finality_violation_is_recorded() -> None:
         network_config=net,
         graph=g,
         validator_nodes=[0, 1, 2],
-        # slot 1: 0 and 2 fork; slot 2: node 2 builds on its own block 2 (t=20) while
-        # node 0 builds on block 1; slot 3: node 0 again -> 1 <- 4 <- 5 beats 2 <- 3
+        # slot 1: 0 and 2 fork (blocks 1, 2); slot 2: node 0 builds 3 on 1, node 2
+        # builds 4 on 2; slot 3: node 0 builds 5 on 3, the longest chain
         leader_schedule={1: [0, 2], 2: [0, 2], 3: [0]},
+        engine=engine,
     )
+    # node 2: block 4 (on its own block 2) at 20 s makes block 2 final there; block 5
+    # (0 <- 1 <- 3 <- 5, made by node 0 at 30 s) reaches it at 39 s
     v = res.finality_violations
-    assert len(v) >= 1
-    row = v[v["node"] == 2].iloc[0]
-    assert row["final_block"] == 2 and row["depth"] == 1
+    assert v.to_dict("records") == [
+        {"node": 2, "t_s": 39.0, "final_block": 2, "new_tip": 5, "depth": 1}
+    ]
     assert res.meta["n_finality_violations"] == len(v)
+
+
+# ---------------------------------------------------------------- engine equivalence
+
+
+@pytest.mark.parametrize(
+    ("relay", "seed", "drain"),
+    [("inv", 1, True), ("push", 1, True), ("compact", 2, True), ("inv", 3, False)],
+)
+def test_fast_engine_equals_simpy(relay: str, seed: int, drain: bool) -> None:
+    """Honest runs: the fast engine (leaders drawn up front, finality replayed from
+    the receipts) gives the SimPy engine's tables exactly, forks and finality
+    violations included (f = 0.5: many multi-leader slots)."""
+    net = NetworkConfig(n_nodes=25, relay=relay, compact_failure_rate=0.3)
+    cfg = PoSConfig(n_validators=10, n_slots=120, active_slot_coeff=0.5, finality_depth=2)
+    a = simulate_pos(cfg, seed=seed, network_config=net, engine="simpy", drain=drain)
+    b = simulate_pos(cfg, seed=seed, network_config=net, engine="fast", drain=drain)
+    assert (a.meta["engine"], b.meta["engine"]) == ("simpy", "fast")
+    assert int((a.slots["n_leaders"] > 1).sum()) > 5
+    for name in (*TABLES, *POS_TABLES):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.meta["sim_time_s"] == b.meta["sim_time_s"]
+
+
+def test_engine_choice() -> None:
+    net = NetworkConfig(n_nodes=8, topology="complete")
+    nas = PoSConfig(n_validators=4, n_slots=20, validators_sign_all_branches=True)
+    assert simulate_pos(nas, seed=1, network_config=net).meta["engine"] == "simpy"
+    assert simulate_pos(PoSConfig(n_slots=20), seed=1).meta["engine"] == "fast"
+    with pytest.raises(ConfigError, match="engine='fast' runs honest validators only"):
+        simulate_pos(nas, seed=1, network_config=net, engine="fast")
+    with pytest.raises(ConfigError, match="engine must be one of 'auto', 'simpy', 'fast'"):
+        simulate_pos(PoSConfig(), seed=1, engine="quick")
 
 
 # ------------------------------------------------------------------ lottery statistics

@@ -28,6 +28,15 @@ rules and timing of :mod:`chainsim.engine.relay` (``inv``/``getdata``/``block``,
 Every block has work 1, so fork choice is the *longest chain*, and a node keeps the
 block it saw first among equally long chains (:func:`chainsim.blocktree.longest`).
 
+Two engines compute this model. ``"simpy"`` (:class:`PoSEngine`, a subclass of the
+proof-of-work SimPy engine with a slot clock instead of the mining process) runs
+every behaviour. ``"fast"`` handles honest validators: their leaders do not depend on
+what happens in the run, so they are drawn up front and handed to the proof-of-work
+fast engine (:func:`chainsim.engine.fast.run_fast`) as a scripted schedule, and
+finality is replayed from the acceptance times (:func:`finality_from_receipts`). On
+the same seed both give identical tables (the tests check it); ``"auto"`` picks
+``"fast"`` whenever it may.
+
 Finality: k-deep
 ----------------
 A node considers a block *final* once the chain it follows holds the block and at
@@ -88,6 +97,7 @@ import simpy
 
 from chainsim.blocktree import BlockTree, final_tip, longest
 from chainsim.config import (
+    ENGINES,
     REGIONS,
     ConsensusConfig,
     MiningConfig,
@@ -97,6 +107,7 @@ from chainsim.config import (
     _Validated,
     meta,
 )
+from chainsim.engine.fast import run_fast
 from chainsim.engine.mining import Difficulty, ScriptedSchedule, place_miners
 from chainsim.engine.relay import RunOutput, RunSetup
 from chainsim.engine.simpy_engine import PeerNode, SimPyEngine
@@ -112,6 +123,7 @@ __all__ = [
     "PoSEngine",
     "PoSResults",
     "empty_slot_probability",
+    "finality_from_receipts",
     "leader_probability",
     "multi_leader_probability",
     "pos_config_from_sim",
@@ -569,6 +581,137 @@ class PoSEngine(SimPyEngine):
         self.final_head[v] = c
 
 
+# ------------------------------------------------------------------------ fast engine
+@dataclass
+class _FastRun:
+    """What :func:`_results` reads from a run of the fast engine (as from a PoSEngine)."""
+
+    setup: RunSetup
+    final: list[list[float]]
+    violations: list[tuple[int, float, int, int, int]]
+    slot_rows: list[tuple[int, float, int, int]]
+    block_slot: list[int]
+    block_validator: list[int]
+    stake: np.ndarray
+    equivocating: set[tuple[int, int]] = field(default_factory=set)
+    detections: list[tuple[int, int, int, float]] = field(default_factory=list)
+
+
+def finality_from_receipts(
+    tree: BlockTree, accepted: list[list[float]], k: int
+) -> tuple[list[list[float]], list[tuple[int, float, int, int, int]]]:
+    """k-deep finality times and violations, replayed from acceptance times.
+
+    Each node's accepted blocks are replayed in time order (ties: lower id first, so
+    a parent comes before the children that waited for it), following the longest
+    chain with the first-seen block kept on ties; whenever the tip moves, the blocks
+    now ``k`` deep become final at that node, as :meth:`PoSEngine.tip_changed` does
+    during a run.
+
+    Parameters
+    ----------
+    tree
+        The run's block tree.
+    accepted
+        ``accepted[b][v]``: when node ``v`` accepted block ``b`` (``inf``: never).
+    k
+        Finality depth in blocks.
+
+    Returns
+    -------
+    final, violations
+        ``final[b][v]`` (``inf``: never) and ``(node, t_s, final_block, new_tip,
+        depth)`` tuples.
+
+    >>> tree = BlockTree(); tree.add(1, 0, 0, 1.0); tree.add(2, 1, 0, 2.0)
+    >>> inf = math.inf
+    >>> final, viol = finality_from_receipts(tree, [[0.0, 0.0], [1.0, 3.0], [2.0, inf]], 1)
+    >>> final[1], viol
+    ([2.0, inf], [])
+    """
+    n_blocks = len(tree)
+    n = len(accepted[0]) if accepted else 0
+    final = [[math.inf] * n for _ in range(n_blocks)]
+    if n_blocks:
+        final[0] = [0.0] * n
+    violations: list[tuple[int, float, int, int, int]] = []
+    if n_blocks <= 1:
+        return final, violations
+    heights = tree.heights
+    parents = tree.parents
+    acc = np.asarray(accepted[1:], dtype=float)
+    ids = np.arange(1, n_blocks)
+    for v in range(n):
+        col = acc[:, v]
+        have = np.flatnonzero(col < math.inf)
+        order = have[np.lexsort((ids[have], col[have]))]
+        tip = head = 0
+        for j in order.tolist():
+            b = j + 1
+            if heights[b] <= heights[tip]:
+                continue
+            tip = b
+            t = float(col[j])
+            if not tree.is_ancestor(head, tip):
+                depth = heights[head] - heights[tree.common_ancestor(head, tip)]
+                violations.append((v, t, head, tip, depth))
+            h = heights[tip] - k
+            if h < 0:
+                continue
+            c = tree.ancestor_at(tip, h)
+            x = c
+            while final[x][v] == math.inf:
+                final[x][v] = t
+                x = parents[x]
+            head = c
+    violations.sort(key=lambda r: (r[1], r[0]))
+    return final, violations
+
+
+def _run_fast(
+    setup: RunSetup, pos: PoSConfig, leader_schedule: Mapping[int, Sequence[int]] | None
+) -> tuple[_FastRun, RunOutput]:
+    """Honest validators only: leaders drawn up front, the fast engine relays the blocks."""
+    stake = np.asarray(pos.stakes, dtype=float)
+    if leader_schedule is None:
+        lottery = LeaderLottery(
+            setup.streams["leaders"], leader_probability(stake, pos.active_slot_coeff)
+        )
+        found_all = []
+        s = 0
+        while (found := lottery.next_active(s + 1, pos.n_slots)) is not None:
+            s = found[0]
+            found_all.append(found)
+    else:
+        found_all = [
+            (int(s), sorted(int(i) for i in who))
+            for s, who in sorted(leader_schedule.items())
+            if len(who)
+        ]
+    script: list[tuple[float, int]] = []
+    slot_rows: list[tuple[int, float, int, int]] = []
+    block_slot, block_validator = [0], [-1]
+    for s, who in found_all:
+        t = s * pos.slot_s
+        script.extend((t, i) for i in who)
+        slot_rows.append((s, t, len(who), len(who)))
+        block_slot.extend([s] * len(who))
+        block_validator.extend(who)
+    setup.schedule = ScriptedSchedule(script)
+    out = run_fast(setup)
+    final, violations = finality_from_receipts(setup.tree, out.accepted, pos.finality_depth)
+    run = _FastRun(
+        setup=setup,
+        final=final,
+        violations=violations,
+        slot_rows=slot_rows,
+        block_slot=block_slot,
+        block_validator=block_validator,
+        stake=stake,
+    )
+    return run, out
+
+
 # ---------------------------------------------------------------------------- results
 def _empty_table(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: [] for c in POS_TABLES[name]})
@@ -614,13 +757,14 @@ class PoSResults(Results):
 
 
 def _results(
-    engine: PoSEngine,
+    engine: PoSEngine | _FastRun,
     out: RunOutput,
     sim_config: SimConfig,
     pos: PoSConfig,
     network: Network,
     seed: int,
     wall_time_s: float,
+    engine_name: str,
 ) -> PoSResults:
     tree = engine.setup.tree
     validator_nodes = engine.setup.miner_nodes
@@ -749,7 +893,7 @@ def _results(
     meta_: dict[str, Any] = {
         "seed": seed,
         "config": sim_config.to_dict(),
-        "engine": "simpy",
+        "engine": engine_name,
         "chainsim_version": _version(),
         "sim_time_s": float(sim_time),
         "wall_time_s": wall_time_s,
@@ -825,6 +969,7 @@ def simulate_pos(
     validator_nodes: Sequence[int] | None = None,
     leader_schedule: Mapping[int, Sequence[int]] | None = None,
     drain: bool = True,
+    engine: str = "auto",
     log: bool = False,
 ) -> PoSResults:
     """Simulate proof of stake on a peer-to-peer network; return the result tables.
@@ -853,6 +998,14 @@ def simulate_pos(
         for exact tests; stake then plays no part in who leads.
     drain
         Keep relaying after the last slot until every block has reached every node.
+    engine
+        ``"simpy"``: the SimPy engine with slot leaders (:class:`PoSEngine`), which
+        runs every behaviour; ``"fast"``: honest validators only (no
+        ``validators_sign_all_branches``, no log): the leaders
+        are drawn up front and :func:`chainsim.engine.fast.run_fast` relays the
+        blocks, with finality replayed afterwards (:func:`finality_from_receipts`);
+        same tables, many times faster. ``"auto"`` (default): ``"fast"`` when
+        allowed.
     log
         Keep the engine's ``(time_s, event, node, block)`` log in ``meta["log"]``.
 
@@ -933,6 +1086,18 @@ def simulate_pos(
                     f"leader_schedule must map slots 1..{pos.n_slots} to distinct validators "
                     f"in 0..{m - 1}, got {slot!r}: {list(who)!r}"
                 )
+    if engine not in ENGINES:
+        raise ConfigError(
+            f"engine must be one of {', '.join(repr(e) for e in ENGINES)}, got {engine!r}"
+        )
+    fast_ok = pos.n_sign_all == 0 and not log
+    if engine == "fast" and not fast_ok:
+        raise ConfigError(
+            "engine='fast' runs honest validators only: it needs "
+            "validators_sign_all_branches=False (or sign_all_share=0) and log=False; "
+            "use engine='simpy' or 'auto'"
+        )
+    use_fast = fast_ok if engine == "auto" else engine == "fast"
     f = pos.active_slot_coeff
     sim_config = SimConfig(
         network=network_config,
@@ -942,7 +1107,11 @@ def simulate_pos(
             block_size_bytes=pos.block_size_bytes,
         ),
         consensus=ConsensusConfig(protocol="pos", fork_choice="longest"),
-        run=RunConfig(n_blocks=max(1, round(pos.n_slots * f)), engine="simpy", drain=drain),
+        run=RunConfig(
+            n_blocks=max(1, round(pos.n_slots * f)),
+            engine="fast" if use_fast else "simpy",
+            drain=drain,
+        ),
     )
     tree = BlockTree()
     setup = RunSetup(
@@ -957,10 +1126,20 @@ def simulate_pos(
         fork_choice=longest,
     )
     t0 = time.perf_counter()
-    engine = PoSEngine(setup, pos, leader_schedule=leader_schedule, log=log)
-    out = engine.run()
+    run: PoSEngine | _FastRun
+    if use_fast:
+        # mining stops when the script of leaders runs out, at the last slot
+        setup.config = sim_config.replace(
+            run=RunConfig(n_blocks=10**7, max_time_s=pos.n_slots * pos.slot_s, drain=drain)
+        )
+        run, out = _run_fast(setup, pos, leader_schedule)
+        setup.config = sim_config
+    else:
+        run = PoSEngine(setup, pos, leader_schedule=leader_schedule, log=log)
+        out = run.run()
     wall = time.perf_counter() - t0
-    res = _results(engine, out, sim_config, pos, network, streams.entropy, wall)
+    name = "fast" if use_fast else "simpy"
+    res = _results(run, out, sim_config, pos, network, streams.entropy, wall, name)
     if log:
         res.meta["log"] = out.log
     return res
