@@ -164,7 +164,7 @@ def test_same_faults_with_only_f_replicas_is_safe() -> None:
         assert pbft_safety_violations(res).empty, n
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     n=st.sampled_from([4, 7]),
     data=st.data(),

@@ -174,7 +174,7 @@ def test_random_fault_schedules_are_safe(n: int) -> None:
         assert res.tables["requests"]["t_accepted_s"].notna().all(), (run, faults)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     events=st.lists(

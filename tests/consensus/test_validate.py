@@ -43,3 +43,14 @@ def test_bad_arguments(call: object, message: str) -> None:
     with pytest.raises(ConfigError) as err:
         call()  # type: ignore[operator]
     assert message in str(err.value)
+
+
+def test_describe_safety_run_states_the_expectation() -> None:
+    from chainsim.consensus import describe_safety_run
+
+    text = describe_safety_run(pbft_safety_run(4, 2, 2, seed=1, scenario="collude"))
+    assert "safety violations: 2 runs" in text
+    assert "violations possible (f_byzantine > f)" in text
+    text = describe_safety_run(raft_safety_run(3, 2, seed=1))
+    assert text.startswith("Raft n=3: 2 runs")
+    assert "runs with a violation: 0" in text

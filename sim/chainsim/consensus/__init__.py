@@ -35,7 +35,7 @@ from chainsim.consensus.raft import (
     raft_state_machine_violations,
     run_raft,
 )
-from chainsim.consensus.validate import pbft_safety_run, raft_safety_run
+from chainsim.consensus.validate import describe_safety_run, pbft_safety_run, raft_safety_run
 
 __all__ = [
     "BYZANTINE_BEHAVIOURS",
@@ -51,6 +51,7 @@ __all__ = [
     "RaftConfig",
     "RaftSimulation",
     "Restart",
+    "describe_safety_run",
     "parse_faults",
     "pbft_safety_run",
     "pbft_safety_violations",

@@ -18,6 +18,7 @@ from chainsim.errors import ConfigError
 from chainsim.rng import SeedLike, derive_seed
 
 __all__ = [
+    "describe_safety_run",
     "pbft_safety_run",
     "raft_safety_run",
     "random_byzantine",
@@ -239,3 +240,45 @@ def raft_safety_run(
         out["n_accepted"] += int(res.tables["requests"]["t_accepted_s"].notna().sum())
         out["n_leaders"] += len(res.tables["leaders"])
     return out
+
+
+def describe_safety_run(summary: dict[str, Any]) -> str:
+    """A few plain lines for the command line, from either safety-run summary.
+
+    >>> print(describe_safety_run(pbft_safety_run(4, 1, 2, seed=1)))
+    PBFT n=4 (tolerates f=1) with 1 Byzantine replica(s): 2 runs
+      safety violations: 0 runs (0 sequence numbers)
+      honest commits: 40; requests accepted: 16 of 16; view changes: 0
+      expected: no violation (f_byzantine <= f)
+    """
+    if "f_byzantine" in summary:
+        ok = summary["f_byzantine"] <= summary["f"]
+        return "\n".join(
+            [
+                f"PBFT n={summary['n']} (tolerates f={summary['f']}) with "
+                f"{summary['f_byzantine']} Byzantine replica(s): {summary['n_runs']} runs",
+                f"  safety violations: {summary['runs_with_violation']} runs "
+                f"({summary['n_violations']} sequence numbers)",
+                f"  honest commits: {summary['n_commits']}; requests accepted: "
+                f"{summary['n_accepted']} of {summary['n_requests']}; view changes: "
+                f"{summary['n_view_changes']}",
+                "  expected: "
+                + (
+                    "no violation (f_byzantine <= f)"
+                    if ok
+                    else "violations possible (f_byzantine > f)"
+                ),
+            ]
+        )
+    return "\n".join(
+        [
+            f"Raft n={summary['n']}: {summary['n_runs']} runs with random crashes, restarts, "
+            "partitions and message loss",
+            f"  runs with a violation: {summary['runs_with_violation']} (election safety "
+            f"{summary['election_safety']}, state machine {summary['state_machine']}, "
+            f"log matching {summary['log_matching']})",
+            f"  entries committed: {summary['n_commits']}; requests accepted: "
+            f"{summary['n_accepted']} of {summary['n_requests']}; leaders elected: "
+            f"{summary['n_leaders']}",
+        ]
+    )
