@@ -262,6 +262,25 @@ def test_process_pool_gives_the_serial_table(
     )
 
 
+def test_chunk_sizes_do_not_change_the_table(
+    tiny_config: SimConfig, serial_table: pd.DataFrame, seed: int
+) -> None:
+    with cf.ProcessPoolExecutor(max_workers=2) as pool:
+        for chunksize in (1, 5, 100):
+            t = sweep(
+                tiny_config,
+                GRID,
+                replications=3,
+                seed=seed,
+                metrics=METRICS,
+                executor=pool,
+                chunksize=chunksize,
+            )
+            pd.testing.assert_frame_equal(t, serial_table)
+    with pytest.raises(ConfigError, match="chunksize must be a whole number >= 1, got 0"):
+        sweep(tiny_config, GRID, seed=seed, chunksize=0)
+
+
 def test_processes_string_and_failures(tiny_config: SimConfig, seed: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SweepWarning)
