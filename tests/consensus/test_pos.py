@@ -22,6 +22,7 @@ from chainsim.consensus.pos import (
     leader_probability,
     multi_leader_probability,
     pos_config_from_sim,
+    pos_summary,
     simulate_pos,
 )
 from chainsim.errors import ConfigError
@@ -384,6 +385,19 @@ def test_slashing_restores_order(nas_runs: dict[str, PoSResults]) -> None:
     # late in the run only honest validators remain: no equivocations, few forks
     late = pb[pb["t_mined_s"] > max(detected.values())]
     assert len(late) > 20 and not late["equivocation"].any()
+
+
+def test_pos_summary(nas_runs: dict[str, PoSResults]) -> None:
+    honest, nas, slash = (pos_summary(nas_runs[k]) for k in ("honest", "nas", "slash"))
+    assert honest["empty_slot_theory"] == pytest.approx(0.7)
+    assert honest["finality_latency_s_rough"] == pytest.approx(10.0)  # 3 * 1 s / 0.3
+    assert honest["n_equivocations"] == 0 and honest["slashed_stake"] == 0
+    assert nas["stale_rate"] > honest["stale_rate"]
+    assert nas["n_detected"] == nas["n_equivocations"] > 0 and nas["slashed_stake"] == 0
+    assert slash["slashed_stake"] == pytest.approx(0.5)
+    for s in (honest, nas):  # the same lottery draws: the same slots
+        assert s["empty_slot_rate"] == honest["empty_slot_rate"]
+        assert s["n_slots"] == 400
 
 
 # ------------------------------------------------------------------------- bad input

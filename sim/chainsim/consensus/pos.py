@@ -66,7 +66,9 @@ evidence; at that moment (the first such node) the validator loses
 ``slash_fraction`` of its current stake, the idea of Buterin's "Slasher" (2014) and
 of Casper's slashing conditions. Slashed stake is burnt: leader probabilities use
 stake relative to the *initial* total, so a slashed validator leads less (never, with
-``slash_fraction = 1``) from the next slot on, and the rest do not lead more.
+``slash_fraction = 1``) from the next slot on, and the rest do not lead more. (If
+every validator signs all branches and is slashed in full, nobody is left to lead
+and the chain stops: slashing deters, it does not make blocks.)
 
 The one call is :func:`simulate_pos`; it returns :class:`PoSResults`, the standard
 tables of :class:`~chainsim.results.Results` (so :mod:`chainsim.metrics` works on it)
@@ -127,6 +129,7 @@ __all__ = [
     "leader_probability",
     "multi_leader_probability",
     "pos_config_from_sim",
+    "pos_summary",
     "simulate_pos",
 ]
 
@@ -927,6 +930,57 @@ def _results(
         pos_blocks=pos_blocks,
         finality_violations=violations,
     )
+
+
+def pos_summary(results: PoSResults) -> dict[str, float]:
+    """The proof-of-stake numbers of a run beside their closed forms.
+
+    Returns
+    -------
+    dict
+        ``n_slots``, ``n_blocks``, ``empty_slot_rate`` and ``empty_slot_theory``
+        (``prod (1 - phi(alpha_i))`` at the initial stake, ``1 - f``),
+        ``multi_leader_rate`` and ``multi_leader_theory``
+        (:func:`multi_leader_probability`), ``stale_rate``,
+        ``finality_latency_s_median`` (main-chain blocks final at every node) beside
+        ``finality_latency_s_rough = k * slot_s / f`` (the wait for ``k`` more
+        blocks at one block per ``slot_s / f``, forks and propagation ignored),
+        ``n_equivocations``, ``n_detected``, ``slashed_stake`` (share of the initial
+        stake burnt) and ``n_finality_violations``.
+
+    Examples
+    --------
+    >>> res = simulate_pos(PoSConfig(n_slots=500, active_slot_coeff=0.2), seed=2)
+    >>> s = pos_summary(res)
+    >>> s["empty_slot_theory"], s["finality_latency_s_rough"]
+    (0.8, 50.0)
+    >>> abs(s["empty_slot_rate"] - 0.8) < 0.06
+    True
+    """
+    from chainsim.metrics import stale_rate
+
+    pos = PoSConfig(**_unplain_pos(results.meta["pos_config"]))
+    f = pos.active_slot_coeff
+    final_stake = results.meta.get("final_stake", list(pos.stakes))
+    return {
+        "n_slots": float(results.meta["n_slots"]),
+        "n_blocks": float(results.meta["n_blocks"]),
+        "empty_slot_rate": float(results.meta["empty_slot_rate"]),
+        "empty_slot_theory": round(empty_slot_probability(pos.stakes, f), 12),
+        "multi_leader_rate": float(results.meta["multi_leader_rate"]),
+        "multi_leader_theory": multi_leader_probability(pos.stakes, f),
+        "stale_rate": stale_rate(results),
+        "finality_latency_s_median": float(results.meta["finality_latency_s_median"]),
+        "finality_latency_s_rough": pos.finality_depth * pos.slot_s / f,
+        "n_equivocations": float(results.meta["n_equivocations"]),
+        "n_detected": float(len(results.meta["equivocation_detections"])),
+        "slashed_stake": max(0.0, round(float(sum(pos.stakes)) - float(sum(final_stake)), 12)),
+        "n_finality_violations": float(results.meta["n_finality_violations"]),
+    }
+
+
+def _unplain_pos(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()}
 
 
 # -------------------------------------------------------------------------------- API
