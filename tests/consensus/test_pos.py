@@ -400,6 +400,45 @@ def test_pos_summary(nas_runs: dict[str, PoSResults]) -> None:
         assert s["n_slots"] == 400
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_invariants_seeded_sweep(seed: int) -> None:
+    """Whatever the behaviour: a child's slot is after its parent's, every block
+    reaches every node no earlier than it was made, finality comes after receipt and
+    after k blocks were built on top, and first finality precedes finality everywhere."""
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(1, 4))
+    cfg = PoSConfig(
+        n_validators=int(rng.integers(2, 9)),
+        n_slots=150,
+        active_slot_coeff=float(rng.uniform(0.1, 0.7)),
+        finality_depth=k,
+        validators_sign_all_branches=bool(seed % 2),
+        sign_all_share=float(rng.uniform(0.2, 1.0)),
+        slashing=seed == 3,
+    )
+    net = NetworkConfig(n_nodes=12, topology="random-regular", degree=3, relay="push")
+    res = simulate_pos(cfg, seed=seed, network_config=net)
+    b = res.blocks.set_index("block_id")
+    pb = res.pos_blocks.set_index("block_id")
+    slot = pd.concat([pd.Series({0: 0}), pb["slot"]])
+    parents = b["parent_id"].iloc[1:]
+    assert (slot.loc[parents.index].to_numpy() > slot.loc[parents.to_numpy()].to_numpy()).all()
+    assert (pb["t_mined_s"] == pb["slot"] * cfg.slot_s).all()
+    counts = res.receipts.groupby("block_id").size()
+    assert (counts == 12).all() and len(counts) == len(b) - 1
+    assert (res.receipts["delay_s"] >= 0).all()
+    last_receipt = res.receipts.groupby("block_id")["t_received_s"].max()
+    final = pb.dropna(subset=["t_final_all_s"])
+    assert (final["t_final_all_s"] >= last_receipt.loc[final.index]).all()
+    assert (final["t_final_first_s"] <= final["t_final_all_s"]).all()
+    # a block is final somewhere only once some block k higher exists
+    ok = pb["n_nodes_final"] > 0
+    for block_id in pb.index[ok]:
+        higher = b[b["height"] >= b.loc[block_id, "height"] + k]
+        assert len(higher) and higher["t_mined_s"].min() <= pb.loc[block_id, "t_final_first_s"]
+    assert int(res.slots["n_blocks"].sum()) == len(b) - 1
+
+
 # ------------------------------------------------------------------------- bad input
 
 
