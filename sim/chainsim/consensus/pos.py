@@ -63,12 +63,14 @@ slot). Forks are then not resolved by the next leader, and they persist and mult
 Two blocks by one validator in one slot are an *equivocation*. With
 ``slashing=True`` a node other than the signer that accepts both blocks has the
 evidence; at that moment (the first such node) the validator loses
-``slash_fraction`` of its current stake, the idea of Buterin's "Slasher" (2014) and
-of Casper's slashing conditions. Slashed stake is burnt: leader probabilities use
-stake relative to the *initial* total, so a slashed validator leads less (never, with
-``slash_fraction = 1``) from the next slot on, and the rest do not lead more. (If
-every validator signs all branches and is slashed in full, nobody is left to lead
-and the chain stops: slashing deters, it does not make blocks.)
+``slash_fraction`` of its current stake, the idea of Buterin's "Slasher: a punitive
+proof-of-stake algorithm" (Ethereum blog, 2014) and of the slashing conditions of
+Casper FFG (Buterin and Griffith, "Casper the Friendly Finality Gadget", 2017).
+Slashed stake is burnt: leader probabilities use stake relative to the *initial*
+total, so a slashed validator leads less (never, with ``slash_fraction = 1``) from
+the next slot on, and the rest do not lead more. (If every validator signs all
+branches and is slashed in full, nobody is left to lead and the chain stops:
+slashing deters, it does not make blocks.)
 
 The one call is :func:`simulate_pos`; it returns :class:`PoSResults`, the standard
 tables of :class:`~chainsim.results.Results` (so :mod:`chainsim.metrics` works on it)
@@ -1034,7 +1036,8 @@ def simulate_pos(
         A :class:`PoSConfig` (default ``PoSConfig()``), or a
         :class:`~chainsim.config.SimConfig` with ``consensus.protocol == "pos"``,
         turned into one by :func:`pos_config_from_sim` (its ``network`` section is then
-        the network and its ``run.drain`` the drain flag).
+        the network, its ``run.drain`` the drain flag and its ``run.engine`` the
+        engine unless ``engine`` is given).
     seed
         Non-negative int, SeedSequence or None; stored as ``meta["seed"]``. Streams:
         the network's own, ``"placement"`` (validator nodes) and ``"leaders"``.
@@ -1098,6 +1101,8 @@ def simulate_pos(
         if network_config is None:
             network_config = config.network
         drain = config.run.drain
+        if engine == "auto":
+            engine = config.run.engine
         config = pos_config_from_sim(config)
     if config is None:
         config = PoSConfig()
