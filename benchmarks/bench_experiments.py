@@ -10,12 +10,13 @@ pool its start-up; the Dask cluster's own start-up (a few seconds, paid once per
 session) is reported on its own line and not counted. Executors run interleaved
 (serial, pool, Dask, serial, ...) and the best of ``--repeat`` is kept, so that other
 work on the machine hurts them alike. CPU seconds (this process plus the workers)
-show the overhead of parallel execution independent of the machine's load. Every executor must return the
-table the serial run returned (checked). The memory part runs one simulation per
-configuration in a fresh process and reports the growth of its peak resident memory
-over the imports alone (``ru_maxrss``): what each extra concurrent run costs.
+show the overhead of parallel execution independent of the machine's load. Every
+executor must return the table the serial run returned (checked). The memory part
+runs one simulation per configuration in a fresh process and reports the growth of
+its peak resident memory over the imports alone (``ru_maxrss``): what each extra
+concurrent run costs.
 
-    python benchmarks/bench_experiments.py             # full (about 5 minutes on 2 cores)
+    python benchmarks/bench_experiments.py             # full (a few minutes on 2 cores)
     python benchmarks/bench_experiments.py --quick     # 40 runs, 2 workers only
     python benchmarks/bench_experiments.py --json      # machine-readable
 """

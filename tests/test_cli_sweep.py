@@ -87,6 +87,24 @@ def test_process_pool_from_the_command_line(tmp_path: Path) -> None:
     _same(out, _expected())
 
 
+@pytest.mark.slow
+def test_dask_scheduler_address_from_the_command_line(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "t.csv"
+    argv = ["sweep", str(_write(tmp_path, SMALL)), "--out", str(out), "--no-progress"]
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        assert main([*argv, "--executor", cluster.scheduler_address]) == 0
+        # The command disconnects; it does not shut the user's cluster down.
+        assert client.submit(sum, [1, 2]).result(timeout=30) == 3
+        assert len(client.scheduler_info()["workers"]) == 2
+    _same(out, _expected())
+
+
 def test_default_output_name_in_the_current_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -252,6 +252,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     from chainsim.experiments import (
         SweepWarning,
+        close_executor,
         load_sweep_file,
         resolve_executor,
         save_table,
@@ -290,10 +291,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             table = spec.run(progress=not args.no_progress, executor=executor or "serial")
     finally:
         if owned:
-            if hasattr(executor, "shutdown"):
-                executor.shutdown(cancel_futures=True)
-            else:
-                executor.close()
+            close_executor(executor)
     paths = save_table(table, out)
     print(_sweep_overview(table, summarize))
     print(f"{len(table)} runs written to {', '.join(str(p) for p in paths)}")

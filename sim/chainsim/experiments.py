@@ -71,6 +71,7 @@ __all__ = [
     "MetricsLike",
     "SweepSpec",
     "SweepWarning",
+    "close_executor",
     "load_sweep_file",
     "metric_names",
     "replicate",
@@ -322,7 +323,16 @@ def resolve_executor(executor: ExecutorLike) -> tuple[Any, bool]:
     return client, True
 
 
-def _close(executor: Any) -> None:
+def close_executor(executor: Any) -> None:
+    """Release an executor made by :func:`resolve_executor`.
+
+    A process pool is shut down; a Dask client is disconnected (the scheduler and its
+    workers keep running: they belong to whoever started them).
+
+    >>> pool, _ = resolve_executor("processes:1")
+    >>> close_executor(pool)
+    >>> close_executor(None)
+    """
     if _is_dask_client(executor):
         executor.close()
     elif isinstance(executor, cf.Executor):
@@ -610,7 +620,7 @@ def sweep(
         outputs = _execute(tasks, pool, progress, on_error, describe, chunksize)
     finally:
         if owned:
-            _close(pool)
+            close_executor(pool)
 
     metric_cols: list[str] = []
     for out in outputs:
