@@ -10,6 +10,7 @@ from chainsim.consensus.faults import (
     Crash,
     Heal,
     Partition,
+    PartitionTimeline,
     Restart,
     check_supported,
     parse_faults,
@@ -68,8 +69,8 @@ def test_partition_groups_put_unlisted_nodes_together() -> None:
 
 
 def test_protocols_refuse_faults_they_do_not_model() -> None:
-    with pytest.raises(ConfigError, match="pbft.faults: fault kind 'partition'"):
-        PBFTConfig(faults=[("partition", 1.0, [[0]])])
+    with pytest.raises(ConfigError, match="pbft.faults: fault kind 'restart'"):
+        PBFTConfig(faults=[("restart", 1.0, 0)])
     with pytest.raises(ConfigError, match="raft.faults: fault kind 'byzantine'"):
         RaftConfig(faults=[("byzantine", 0, "silent")])
     check_supported([Crash(0.0, 1)], ("crash",), "x")  # no error
@@ -106,3 +107,23 @@ def test_config_defaults_and_plain_dict() -> None:
     assert pb.to_dict()["faults"] == [["crash", 2.0, 3]]
     assert pb.network_config().n_nodes == 8
     assert pb.network_config().topology == "complete"
+
+
+def test_partition_timeline_reunions() -> None:
+    sched = parse_faults(
+        [("partition", 1.0, [[0, 1]]), ("partition", 2.0, [[0], [1, 2]]), ("heal", 4.0)]
+    )
+    tl = PartitionTimeline(sched, 3)
+    assert tl.has_partitions
+    assert tl.groups_at(0.5).tolist() == [0, 0, 0]
+    assert tl.groups_at(1.0).tolist() == [0, 0, 1]
+    assert tl.groups_at(2.5).tolist() == [0, 1, 1]
+    # 0 and 1 together until 2.0, apart until the heal at 4.0
+    assert tl.reunion_s(1.5, 0, 1) == 1.5
+    assert tl.reunion_s(2.5, 0, 1) == 4.0
+    # 1 and 2: apart from 1.0, together again at 2.0
+    assert tl.reunion_s(1.2, 1, 2) == 2.0
+    assert tl.reunion_row(1.2, 2).tolist() == [4.0, 2.0, 1.2]
+    never = PartitionTimeline(parse_faults([("partition", 1.0, [[0]])]), 2)
+    assert never.reunion_s(1.0, 0, 1) == float("inf")
+    assert not PartitionTimeline(parse_faults([("crash", 1.0, 0)]), 2).has_partitions

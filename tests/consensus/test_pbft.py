@@ -174,7 +174,13 @@ def test_f_byzantine_never_break_safety(n: int, data: st.DataObject, seed: int) 
     f = (n - 1) // 3
     nodes = data.draw(st.lists(st.integers(0, n - 1), min_size=f, max_size=f, unique=True))
     behaviours = data.draw(st.lists(st.sampled_from(BYZANTINE_BEHAVIOURS), min_size=f, max_size=f))
-    faults = [("byzantine", r, b) for r, b in zip(nodes, behaviours, strict=True)]
+    faults: list[tuple[object, ...]] = [
+        ("byzantine", r, b) for r, b in zip(nodes, behaviours, strict=True)
+    ]
+    if data.draw(st.booleans()):  # and a partition that heals
+        side = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n - 1, unique=True))
+        t = data.draw(st.floats(0.0, 2.0))
+        faults += [("partition", t, [side]), ("heal", t + data.draw(st.floats(0.1, 10.0)))]
     cfg = PBFTConfig(
         n_replicas=n,
         n_requests=6,
@@ -290,3 +296,44 @@ def test_new_view_reproposes_highest_view_certificates_and_fills_gaps() -> None:
 def counts_new_view(sim: object) -> int:
     msgs = sim.msgs.table().set_index("kind")  # type: ignore[attr-defined]
     return int(msgs.loc["new-view", "n_messages"])
+
+
+def test_partitioned_primary_is_replaced_and_rejoins_after_heal() -> None:
+    cfg = fixed(
+        n_requests=6,
+        request_interval_s=1.0,
+        checkpoint_interval=2,
+        faults=[("partition", 0.5, [[0]]), ("heal", 20.0)],
+    )
+    res = run_pbft(cfg, seed=1)
+    assert res.requests["t_accepted_s"].notna().all()
+    views = res.tables["view_changes"]
+    installed = views[views["event"] == "new-view"]
+    # the majority side moves to view 1 during the partition ...
+    side = installed[installed["replica"] != 0]
+    assert set(side["new_view"]) == {1} and (side["t_s"] < 20.0).all()
+    # ... and the old primary joins view 1 when the held-back NEW-VIEW reaches it
+    old = installed[installed["replica"] == 0]
+    assert old["new_view"].tolist() == [1]
+    assert old["t_s"].iloc[0] == pytest.approx(20.0 + HOP)
+    assert res.tables["faults"]["kind"].tolist() == ["partition", "heal"]
+    # messages to and from replica 0 were held, not lost
+    assert res.tables["messages"]["n_dropped"].sum() == 0
+    # replica 0 commits nothing while cut off, then catches up in view 1 at once
+    commits = res.tables["commits"]
+    mine = commits[commits["replica"] == 0]
+    assert not mine["t_committed_s"].between(0.5, 20.0).any()
+    assert set(mine.loc[mine["view"] == 1, "seq"]) == set(range(1, 7))
+    ex = res.tables["executions"]
+    assert ex.loc[ex["replica"] == 0, "digest"].tolist() == list(range(6))
+    assert pbft_safety_violations(res).empty
+
+
+def test_partition_that_never_heals_drops_messages() -> None:
+    res = run_pbft(fixed(n_requests=2, faults=[("partition", 0.0, [[3]])]), seed=1)
+    assert res.requests["t_accepted_s"].notna().all()  # 0, 1, 2 are a quorum of 3
+    msgs = res.tables["messages"].set_index("kind")
+    # replica 3 never gets a pre-prepare, so only 1 and 2 prepare (and 3 misses them)
+    assert msgs.loc["prepare", "n_dropped"] == 2 * 2
+    assert msgs.loc["pre-prepare", "n_dropped"] == 2
+    assert set(res.tables["commits"]["replica"]) == {0, 1, 2}

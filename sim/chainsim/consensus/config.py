@@ -53,8 +53,9 @@ class PBFTConfig(_Validated):
     default to 5 s: with the SimBlock latencies (up to about 0.33 s one way) a
     request whose quorums must include the farthest replicas takes over a second,
     and a shorter timer would start needless view changes. Byzantine
-    replicas and crashes come from ``faults`` (see :mod:`chainsim.consensus.faults`;
-    PBFT supports ``crash`` and ``byzantine``).
+    replicas, crashes and partitions come from ``faults`` (see
+    :mod:`chainsim.consensus.faults`; PBFT supports ``crash``, ``partition``, ``heal``
+    and ``byzantine``; messages held up by a partition arrive after the heal).
     """
 
     _section: ClassVar[str] = "pbft"
@@ -132,7 +133,7 @@ class PBFTConfig(_Validated):
 
     def _check(self) -> None:
         parsed = parse_faults(self.faults, n_nodes=self.n_replicas)
-        check_supported(parsed, ("crash", "byzantine"), "pbft")
+        check_supported(parsed, ("crash", "partition", "heal", "byzantine"), "pbft")
         object.__setattr__(self, "faults", parsed)
 
     @property

@@ -40,9 +40,12 @@ chainsim.errors.ConfigError: faults[0] ('crash', -1, 0): t_s must be a finite ti
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
+
+import numpy as np
 
 from chainsim.errors import ConfigError
 
@@ -54,6 +57,7 @@ __all__ = [
     "Fault",
     "Heal",
     "Partition",
+    "PartitionTimeline",
     "Restart",
     "check_supported",
     "fault_kind",
@@ -289,3 +293,71 @@ def partition_groups(partition: Partition | None, n_nodes: int) -> list[int]:
             if v < n_nodes:
                 group[v] = i
     return group
+
+
+class PartitionTimeline:
+    """Which group every node is in over time, from a schedule's partitions and heals.
+
+    Parameters
+    ----------
+    faults
+        A parsed schedule (:func:`parse_faults`); entries other than
+        :class:`Partition` and :class:`Heal` are ignored.
+    n_nodes
+        Number of nodes covered.
+
+    Examples
+    --------
+    >>> tl = PartitionTimeline(parse_faults([("partition", 1, [[0]]), ("heal", 3)]), 3)
+    >>> tl.groups_at(2.0).tolist(), tl.groups_at(3.0).tolist()
+    ([0, 1, 1], [0, 0, 0])
+    >>> tl.reunion_s(1.5, 0, 2), tl.reunion_s(0.5, 0, 2), tl.reunion_s(1.5, 1, 2)
+    (3.0, 0.5, 1.5)
+    >>> tl.reunion_row(2.0, 0).tolist()
+    [2.0, 3.0, 3.0]
+    """
+
+    def __init__(self, faults: Iterable[Fault], n_nodes: int) -> None:
+        self.n_nodes = n_nodes
+        self.times: list[float] = [0.0]
+        self.groups: list[np.ndarray] = [np.zeros(n_nodes, dtype=np.int64)]
+        for fault in faults:
+            if isinstance(fault, Partition):
+                groups = np.array(partition_groups(fault, n_nodes), dtype=np.int64)
+            elif isinstance(fault, Heal):
+                groups = np.zeros(n_nodes, dtype=np.int64)
+            else:
+                continue
+            self.times.append(fault.t_s)
+            self.groups.append(groups)
+
+    @property
+    def has_partitions(self) -> bool:
+        """True when the schedule ever splits the nodes."""
+        return any(int(g.max()) > 0 for g in self.groups)
+
+    def _index(self, t: float) -> int:
+        return bisect_right(self.times, t) - 1
+
+    def groups_at(self, t: float) -> np.ndarray:
+        """Group index of every node at time ``t`` (seconds)."""
+        return self.groups[self._index(t)]
+
+    def reunion_s(self, t: float, a: int, b: int) -> float:
+        """Earliest time ``>= t`` at which ``a`` and ``b`` are in one group (inf: never)."""
+        for k in range(self._index(t), len(self.times)):
+            g = self.groups[k]
+            if g[a] == g[b]:
+                return max(t, self.times[k])
+        return math.inf
+
+    def reunion_row(self, t: float, a: int) -> np.ndarray:
+        """:meth:`reunion_s` from ``a`` to every node, as an array."""
+        out = np.full(self.n_nodes, np.inf)
+        for k in range(self._index(t), len(self.times)):
+            g = self.groups[k]
+            same = (g == g[a]) & np.isinf(out)
+            out[same] = max(t, self.times[k])
+            if not np.isinf(out).any():
+                break
+        return out

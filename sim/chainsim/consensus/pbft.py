@@ -62,11 +62,15 @@ still share an honest replica (see :func:`quorum_size`).
 
 Modelling choices
 -----------------
-Messages are authenticated and never lost; a Byzantine replica cannot forge another
-replica's messages, so it follows the view-change rules (it may be silent), and a
-Byzantine new primary computes NEW-VIEW like an honest one: backups check it
-against the view changes it carries. Messages for a view a replica has not entered
-yet are kept until it enters it (implementations buffer them).
+Messages are authenticated and never lost: channels are reliable, as PBFT
+assumes, so a message between replicas that a partition separates (``partition``
+and ``heal`` in ``faults``) is held back and delivered when they are reunited (it
+counts as dropped only if they never are; clients reach every replica). A
+Byzantine replica cannot forge another replica's messages, so it follows the
+view-change rules (it may be silent), and a Byzantine new primary computes NEW-VIEW
+like an honest one: backups check it against the view changes it carries.
+Messages for a view a replica has not entered yet are kept until it enters it
+(implementations buffer them).
 
 Speed: the prepare, commit and checkpoint phases are all-to-all (``n^2`` messages
 per request). Instead of one event per message, a vote broadcast writes the arrival
@@ -96,7 +100,7 @@ from chainsim.consensus.bft_common import (
     make_network,
 )
 from chainsim.consensus.config import PBFTConfig
-from chainsim.consensus.faults import Byzantine, Crash
+from chainsim.consensus.faults import Byzantine, Crash, Heal, Partition, PartitionTimeline
 from chainsim.errors import ConfigError
 from chainsim.network import Network
 from chainsim.rng import RandomStreams, SeedLike
@@ -281,6 +285,8 @@ class PBFTSimulation:
         self.listen_ckpt = np.array([r.byz != "silent" for r in self.replicas])
         self.extra = [config.byzantine_delay_s if r.byz == "delay" else 0.0 for r in self.replicas]
         self.tallies: dict[tuple[str, int, int], dict[int, _Votes]] = {}
+        timeline = PartitionTimeline(config.faults, n)
+        self.timeline = timeline if timeline.has_partitions else None
         self.equivocation: dict[tuple[int, int], dict[int, int]] = {}
         self.state_store: dict[int, frozenset[int]] = {0: frozenset()}
         self.msgs = MessageCounter(PBFT_MESSAGE_KINDS)
@@ -301,6 +307,7 @@ class PBFTSimulation:
         self.commit_rows: list[tuple[int, int, int, int, float]] = []
         self.exec_rows: list[tuple[int, int, int, float]] = []
         self.vc_rows: list[tuple[float, int, str, int, int]] = []
+        self.fault_rows: list[tuple[float, str, str]] = []
         self.n_state_transfers = 0
         self._ran = False
 
@@ -328,7 +335,13 @@ class PBFTSimulation:
         if votes is None:
             votes = tally[digest] = _Votes(self.n)
         now = self.env.now
-        row = self.delay[sender] + (now + self.extra[sender])
+        if self.timeline is None:
+            row = self.delay[sender] + (now + self.extra[sender])
+        else:  # held back until the partition between the two heals
+            row = self.delay[sender] + self.extra[sender] + self.timeline.reunion_row(now, sender)
+            n_cut = int(np.isinf(row if mask is None else row[mask]).sum())
+            if n_cut:
+                self.msgs.drop(kind, n_cut)
         row[sender] = now
         if mask is None:
             n_sent = self.n - 1
@@ -395,7 +408,16 @@ class PBFTSimulation:
     def _send(self, kind: str, sender: int, dst: int, size: int, fn: Any, *args: Any) -> None:
         """One point-to-point message between replicas."""
         self.msgs.add(kind, 1, size)
-        call_at(self.env, self.delay[sender, dst] + self.extra[sender], self._deliver, fn, args)
+        wait = 0.0
+        if self.timeline is not None:
+            now = self.env.now
+            wait = self.timeline.reunion_s(now, sender, dst) - now
+            if math.isinf(wait):
+                self.msgs.drop(kind)
+                return
+        call_at(
+            self.env, wait + self.delay[sender, dst] + self.extra[sender], self._deliver, fn, args
+        )
 
     def _deliver(self, fn: Any, args: tuple[Any, ...]) -> None:
         self.n_events += 1
@@ -860,13 +882,25 @@ class PBFTSimulation:
     def _crash(self, node: int) -> None:
         self.n_events += 1
         self.replicas[node].crashed = True
-        self.vc_rows.append((self.env.now, node, "crash", self.replicas[node].view, -1))
+        self.fault_rows.append((self.env.now, "crash", str(node)))
         self._collect_garbage()
+
+    def _partition(self, fault: Partition | Heal) -> None:
+        self.n_events += 1
+        if isinstance(fault, Partition):
+            detail = str([list(g) for g in fault.groups])
+            self.fault_rows.append((self.env.now, "partition", detail))
+        else:
+            self.fault_rows.append((self.env.now, "heal", ""))
 
     # ------------------------------------------------------------------ run
 
     def run(self) -> ConsensusResults:
-        """Run to the last accepted request (plus a short drain) or the time limit."""
+        """Run to the last accepted request or the time limit.
+
+        After the last acceptance (or the last scheduled fault, if later) the run
+        goes on for four message delays so that slower replicas commit too.
+        """
         if self._ran:
             raise ConfigError("a PBFTSimulation runs once; build a new one to run again")
         self._ran = True
@@ -876,6 +910,8 @@ class PBFTSimulation:
         for fault in cfg.faults:
             if isinstance(fault, Crash):
                 call_at(env, fault.t_s, self._crash, fault.node)
+            elif isinstance(fault, Partition | Heal):
+                call_at(env, fault.t_s, self._partition, fault)
         for req in range(self.n_requests):
             call_at(env, float(self.t_send[req]), self._client_send, req, False)
         if self.n_requests == 0:
@@ -886,7 +922,8 @@ class PBFTSimulation:
             drain = 4.0 * (float(self.delay.max()) + self.proc) + (
                 cfg.byzantine_delay_s if any(r.byz == "delay" for r in self.replicas) else 0.0
             )
-            end = min(env.now + drain, limit)
+            last_fault = max((getattr(f, "t_s", 0.0) for f in cfg.faults), default=0.0)
+            end = min(max(env.now, last_fault) + drain, limit)
             if end > env.now:
                 env.run(until=end)
         return self._results(time.perf_counter() - wall)
@@ -944,6 +981,7 @@ class PBFTSimulation:
                 "executions": executions,
                 "messages": self.msgs.table(),
                 "view_changes": views,
+                "faults": pd.DataFrame(self.fault_rows, columns=["t_s", "kind", "detail"]),
             },
             meta=meta,
         )
@@ -978,7 +1016,8 @@ def run_pbft(
         ``executions``: ``replica, seq, digest, t_executed_s``.
         ``messages``: ``kind, n_messages, n_bytes, n_dropped``.
         ``view_changes``: ``t_s, replica, event`` (``view-change`` sent,
-        ``new-view`` entered, ``crash``), ``old_view, new_view``.
+        ``new-view`` entered), ``old_view, new_view``.
+        ``faults``: ``t_s, kind, detail`` (crashes, partitions, heals).
 
     Examples
     --------
