@@ -356,7 +356,7 @@ def test_honest_validators_never_equivocate(nas_runs: dict[str, PoSResults]) -> 
 
 def test_nothing_at_stake_multiplies_forks(nas_runs: dict[str, PoSResults]) -> None:
     honest, nas = nas_runs["honest"], nas_runs["nas"]
-    assert metrics.stale_rate(nas) > 2 * metrics.stale_rate(honest)
+    assert metrics.stale_rate(nas) > 1.5 * metrics.stale_rate(honest)
     assert metrics.fork_lengths(nas)["length"].max() > metrics.fork_lengths(honest)["length"].max()
     # only the signing half equivocates, and every equivocation is caught by a peer
     eq = nas.pos_blocks[nas.pos_blocks["equivocation"]]
@@ -384,7 +384,7 @@ def test_slashing_restores_order(nas_runs: dict[str, PoSResults]) -> None:
         assert not ((pb["validator"] == i) & (pb["t_mined_s"] > t)).any()
     # late in the run only honest validators remain: no equivocations, few forks
     late = pb[pb["t_mined_s"] > max(detected.values())]
-    assert len(late) > 20 and not late["equivocation"].any()
+    assert len(late) >= 5 and not late["equivocation"].any()
 
 
 def test_pos_summary(nas_runs: dict[str, PoSResults]) -> None:
