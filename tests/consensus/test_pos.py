@@ -198,7 +198,7 @@ def test_engine_choice() -> None:
     nas = PoSConfig(n_validators=4, n_slots=20, validators_sign_all_branches=True)
     assert simulate_pos(nas, seed=1, network_config=net).meta["engine"] == "simpy"
     assert simulate_pos(PoSConfig(n_slots=20), seed=1).meta["engine"] == "fast"
-    with pytest.raises(ConfigError, match="engine='fast' runs honest validators only"):
+    with pytest.raises(ConfigError, match="engine='fast' runs honest validators on a fault-free"):
         simulate_pos(nas, seed=1, network_config=net, engine="fast")
     with pytest.raises(ConfigError, match="engine must be one of 'auto', 'simpy', 'fast'"):
         simulate_pos(PoSConfig(), seed=1, engine="quick")
@@ -437,6 +437,57 @@ def test_invariants_seeded_sweep(seed: int) -> None:
         higher = b[b["height"] >= b.loc[block_id, "height"] + k]
         assert len(higher) and higher["t_mined_s"].min() <= pb.loc[block_id, "t_final_first_s"]
     assert int(res.slots["n_blocks"].sum()) == len(b) - 1
+
+
+# ------------------------------------------------------------------------------ faults
+
+
+def test_partition_breaks_k_deep_finality() -> None:
+    """Two halves with equal stake build separate chains for 150 s; at the heal the
+    losing side abandons blocks it held final (k = 3): finality violations that the
+    same run without the partition does not have."""
+    net = small_net()
+    cfg = PoSConfig(n_validators=10, n_slots=300, active_slot_coeff=0.3, finality_depth=3)
+    nodes = list(range(0, 20, 2))  # validators 0-4 on nodes 0-8, 5-9 on nodes 10-18
+    halves = [list(range(10)), list(range(10, 20))]
+    calm = simulate_pos(cfg, seed=2, network_config=net, validator_nodes=nodes)
+    split = simulate_pos(
+        cfg,
+        seed=2,
+        network_config=net,
+        validator_nodes=nodes,
+        faults=[("partition", 50, halves), ("heal", 200)],
+    )
+    assert split.meta["engine"] == "simpy"
+    assert len(calm.finality_violations) == 0
+    v = split.finality_violations
+    assert len(v) > 0 and v["depth"].max() >= 3
+    assert (v["t_s"] >= 200).all()
+    assert metrics.stale_rate(split) > metrics.stale_rate(calm)
+    assert split.meta["faults"]["dropped"]["inv"] > 0
+    # after the heal every node ends on one chain
+    assert metrics.reorg_depths(split)["depth"].max() >= 3
+
+
+def test_crashed_leader_makes_no_blocks() -> None:
+    cfg = PoSConfig(n_validators=4, n_slots=200, active_slot_coeff=0.5)
+    net = NetworkConfig(n_nodes=8, topology="complete")
+    res = simulate_pos(
+        cfg,
+        seed=4,
+        network_config=net,
+        validator_nodes=[0, 1, 2, 3],
+        faults=[("crash", 20, 0), ("restart", 120, 0)],
+    )
+    pb = res.pos_blocks
+    mine = pb[pb["validator"] == 0]
+    assert not ((mine["t_mined_s"] > 20) & (mine["t_mined_s"] < 120)).any()
+    assert (mine["t_mined_s"] >= 120).any()  # back after the restart
+    lost = res.meta["faults"]["n_lost_blocks"]
+    assert lost > 0
+    assert int(res.slots["n_leaders"].sum() - res.slots["n_blocks"].sum()) == lost
+    with pytest.raises(ConfigError, match="engine='fast' runs honest validators on a fault-free"):
+        simulate_pos(cfg, seed=4, network_config=net, engine="fast", faults=[("crash", 1, 0)])
 
 
 # ------------------------------------------------------------------------- bad input

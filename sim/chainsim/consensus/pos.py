@@ -438,6 +438,9 @@ class PoSEngine(SimPyEngine):
         empty); None draws them by stake.
     log
         Keep the ``(time_s, event, node, block)`` log.
+    faults
+        Parsed fault records (:func:`chainsim.attacks.faults.parse_schedule`); a
+        crashed validator's leader slots pass without its block.
     """
 
     nodes: list[PoSNode]  # type: ignore[assignment]
@@ -449,8 +452,9 @@ class PoSEngine(SimPyEngine):
         *,
         leader_schedule: Mapping[int, Sequence[int]] | None = None,
         log: bool = False,
+        faults: tuple[Any, ...] = (),
     ) -> None:
-        super().__init__(setup, log=log)
+        super().__init__(setup, log=log, faults=faults)
         self.nodes = [PoSNode(self, v) for v in range(self.n)]
         self.pos = pos
         self.k = pos.finality_depth
@@ -519,6 +523,9 @@ class PoSEngine(SimPyEngine):
         setup = self.setup
         tree = setup.tree
         v = setup.miner_nodes[i]
+        if self.faults is not None and self.faults.crashed[v]:
+            self.n_lost_blocks += 1  # a crashed leader makes nothing
+            return 0
         node = self.nodes[v]
         if self.signs_all[i]:
             parents = node.branch_tips(self.pos.nas_max_depth, self.pos.nas_max_branches)
@@ -735,7 +742,8 @@ class PoSResults(Results):
     ----------
     slots : pandas.DataFrame
         One row per slot: ``slot``, ``t_s`` (start), ``n_leaders``, ``n_blocks``
-        (more than ``n_leaders`` when validators sign several branches), ``empty``.
+        (more than ``n_leaders`` when validators sign several branches, fewer when a
+        leader has crashed), ``empty``.
     pos_blocks : pandas.DataFrame
         One row per block except genesis: ``block_id``, ``slot``, ``validator``,
         ``t_mined_s``, ``main_chain``, ``equivocation`` (its signer made another
@@ -1026,6 +1034,7 @@ def simulate_pos(
     leader_schedule: Mapping[int, Sequence[int]] | None = None,
     drain: bool = True,
     engine: str = "auto",
+    faults: Any = None,
     log: bool = False,
 ) -> PoSResults:
     """Simulate proof of stake on a peer-to-peer network; return the result tables.
@@ -1063,6 +1072,12 @@ def simulate_pos(
         blocks, with finality replayed afterwards (:func:`finality_from_receipts`);
         same tables, many times faster. ``"auto"`` (default): ``"fast"`` when
         allowed.
+    faults
+        A fault schedule for the network: crashes, restarts, partitions and heals,
+        eclipses, delays and losses, in the forms of
+        :func:`chainsim.attacks.faults.parse_schedule` (SimPy engine). A crashed
+        validator makes no block in the slots it leads. ``meta["faults"]`` then
+        holds the messages dropped by kind, the fault events and ``n_lost_blocks``.
     log
         Keep the engine's ``(time_s, event, node, block)`` log in ``meta["log"]``.
 
@@ -1149,12 +1164,17 @@ def simulate_pos(
         raise ConfigError(
             f"engine must be one of {', '.join(repr(e) for e in ENGINES)}, got {engine!r}"
         )
-    fast_ok = pos.n_sign_all == 0 and not log
+    fault_records: tuple[Any, ...] = ()
+    if faults is not None:
+        from chainsim.attacks.faults import parse_schedule
+
+        fault_records = parse_schedule(faults, n)
+    fast_ok = pos.n_sign_all == 0 and not log and not fault_records
     if engine == "fast" and not fast_ok:
         raise ConfigError(
-            "engine='fast' runs honest validators only: it needs "
-            "validators_sign_all_branches=False (or sign_all_share=0) and log=False; "
-            "use engine='simpy' or 'auto'"
+            "engine='fast' runs honest validators on a fault-free network only: it needs "
+            "validators_sign_all_branches=False (or sign_all_share=0), no faults and "
+            "log=False; use engine='simpy' or 'auto'"
         )
     use_fast = fast_ok if engine == "auto" else engine == "fast"
     f = pos.active_slot_coeff
@@ -1194,11 +1214,17 @@ def simulate_pos(
         run, out = _run_fast(setup, pos, leader_schedule)
         setup.config = sim_config
     else:
-        run = PoSEngine(setup, pos, leader_schedule=leader_schedule, log=log)
+        run = PoSEngine(setup, pos, leader_schedule=leader_schedule, log=log, faults=fault_records)
         out = run.run()
     wall = time.perf_counter() - t0
     name = "fast" if use_fast else "simpy"
     res = _results(run, out, sim_config, pos, network, streams.entropy, wall, name)
     if log:
         res.meta["log"] = out.log
+    if "dropped" in out.extra:
+        res.meta["faults"] = {
+            "dropped": out.extra["dropped"],
+            "events": [list(r) for r in out.extra["fault_log"]],
+            "n_lost_blocks": out.extra["n_lost_blocks"],
+        }
     return res
