@@ -261,6 +261,17 @@ def _bundle(widget: object) -> dict:
     return data[0] if isinstance(data, tuple) else data
 
 
+def test_payoff_panel_starts_at_the_preset_run(capsys: pytest.CaptureFixture[str]) -> None:
+    from chainsim.fraud import get_preset
+
+    assert ft.LEVEL_RATES[:3] == get_preset("pyramid-mlm").commission_rates
+    panel = ft.payoff_panel(seed=2, population=400, lang="en")
+    fig = ft.plot_join_day(ft.run_scheme(seed=2, population=400), lang="en")
+    from chainsim.teaching import figure_png
+
+    assert panel.png == figure_png(fig)
+
+
 def test_payoff_panel_redraws_and_has_a_static_png(capsys: pytest.CaptureFixture[str]) -> None:
     panel = ft.payoff_panel(seed=2, population=400, lang="en")
     first = panel.png
@@ -282,7 +293,7 @@ def test_scheme_explorer_falls_back_to_a_figure_and_reports_bad_input() -> None:
     box = ft.scheme_explorer(seed=1, lang="zh", population=500)
     data = _bundle(box)
     assert base64.b64decode(data["image/png"])[:4] == b"\x89PNG"
-    assert "500" in data["text/html"]
+    assert "500" in data["text/html"] and '<img src="data:image/png;base64,' in data["text/html"]
     bad = ft.scheme_explorer(lang="en", daily_return=-0.5, population=500)
     assert "daily_return must be >= 0" in bad.inner.last_error
 

@@ -32,6 +32,7 @@ False
 
 from __future__ import annotations
 
+import base64
 import html
 import inspect
 import math
@@ -52,7 +53,7 @@ from chainsim.fraud.closed_forms import (
     days_until_saturation,
     required_recruits,
 )
-from chainsim.fraud.config import PRESETS, commission_schedule, get_preset
+from chainsim.fraud.config import PRESETS, get_preset
 from chainsim.fraud.datasets import load_dataset
 from chainsim.fraud.engine import LOSS_TOLERANCE_YUAN, SchemeResults, simulate_scheme
 from chainsim.fraud.metrics import compare_schemes, summary_sentence
@@ -87,6 +88,10 @@ __all__ = [
 
 #: Potential participants in the lesson's runs (small enough for quick redraws).
 LESSON_POPULATION = 5_000
+
+#: Commission by level in :func:`payoff_panel`: the ``pyramid-mlm`` preset's 10 %, 5 %
+#: and 3 % on the first three levels, then less on deeper ones (made-up values).
+LEVEL_RATES: tuple[float, ...] = (0.10, 0.05, 0.03, 0.02, 0.01, 0.01)
 
 # Colours (Okabe-Ito, readable with colour blindness).
 _ORANGE, _BLUE, _GREEN, _GREY, _PURPLE = "#D55E00", "#0072B2", "#009E73", "#777777", "#CC79A7"
@@ -589,8 +594,9 @@ def payoff_panel(
     """Sliders for the pyramid preset (promised return, recruiting pull, commission
     levels) over :func:`plot_join_day`.
 
-    Commission levels pay 10 % of a recruit's deposit at level 1, halving at each
-    further level (:func:`chainsim.fraud.commission_schedule`).
+    Commission levels pay the shares of :data:`LEVEL_RATES` of a recruit's deposit:
+    at three levels exactly the preset's 10 %, 5 % and 3 %, so the panel starts at
+    the preset run.
 
     """
     lang = _lang(lang)
@@ -607,7 +613,7 @@ def payoff_panel(
             population=population,
             daily_return=float(daily_return),
             contagion_rate=float(pull),
-            commission_rates=commission_schedule(int(levels), 0.1, 0.5),
+            commission_rates=LEVEL_RATES[: int(levels)],
         )
         return plot_join_day(res, lang=lang)
 
@@ -781,11 +787,15 @@ class _Explorer(widgets.VBox):
             return bundle
         data = dict(data)
         png = bytes(self.inner.figure.value or b"")
+        picture = ""
         if png:
-            import base64
-
-            data["image/png"] = base64.b64encode(png).decode("ascii")
-        data["text/html"] = self.inner.summary.value or self.inner.message.value
+            encoded = base64.b64encode(png).decode("ascii")
+            data["image/png"] = encoded
+            picture = (
+                f'<img src="data:image/png;base64,{encoded}" '
+                'style="max-width:390px;width:100%" alt="">'
+            )
+        data["text/html"] = picture + (self.inner.summary.value or self.inner.message.value)
         data["text/plain"] = teaching.text("static_note")
         return (data, meta) if meta else data
 
