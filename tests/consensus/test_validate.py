@@ -54,3 +54,17 @@ def test_describe_safety_run_states_the_expectation() -> None:
     text = describe_safety_run(raft_safety_run(3, 2, seed=1))
     assert text.startswith("Raft n=3: 2 runs")
     assert "runs with a violation: 0" in text
+
+
+def test_safety_check_rows_fit_the_validate_table() -> None:
+    from chainsim.consensus.validate import safety_check_rows
+    from chainsim.validation import CheckResult, format_table
+
+    rows = safety_check_rows(n_pbft=7, n_raft=3, n_runs=4, seed=5)
+    assert all(isinstance(r, CheckResult) for r in rows)
+    assert [r.check for r in rows] == ["pbft-safety", "pbft-beyond-f", "raft-safety"]
+    assert [r.simulated for r in rows] == [0.0, 1.0, 0.0]
+    assert all(r.agrees for r in rows)
+    assert rows[0].ci_low == 0.0 and 0.0 < rows[0].ci_high < 1.0
+    text = format_table(rows)
+    assert "pbft-beyond-f" in text

@@ -35,7 +35,12 @@ from chainsim.consensus.raft import (
     raft_state_machine_violations,
     run_raft,
 )
-from chainsim.consensus.validate import describe_safety_run, pbft_safety_run, raft_safety_run
+from chainsim.consensus.validate import (
+    describe_safety_run,
+    pbft_safety_run,
+    raft_safety_run,
+    safety_check_rows,
+)
 
 __all__ = [
     "BYZANTINE_BEHAVIOURS",
@@ -62,4 +67,5 @@ __all__ = [
     "raft_state_machine_violations",
     "run_pbft",
     "run_raft",
+    "safety_check_rows",
 ]
