@@ -28,14 +28,15 @@ rules and timing of :mod:`chainsim.engine.relay` (``inv``/``getdata``/``block``,
 Every block has work 1, so fork choice is the *longest chain*, and a node keeps the
 block it saw first among equally long chains (:func:`chainsim.blocktree.longest`).
 
-Two engines compute this model. ``"simpy"`` (:class:`PoSEngine`, a subclass of the
-proof-of-work SimPy engine with a slot clock instead of the mining process) runs
-every behaviour. ``"fast"`` handles honest validators: their leaders do not depend on
-what happens in the run, so they are drawn up front and handed to the proof-of-work
-fast engine (:func:`chainsim.engine.fast.run_fast`) as a scripted schedule, and
-finality is replayed from the acceptance times (:func:`finality_from_receipts`). On
-the same seed both give identical tables (the tests check it); ``"auto"`` picks
-``"fast"`` whenever it may.
+Two engines compute this model. ``"simpy"``
+(:class:`~chainsim.consensus.pos_engine.PoSEngine`, a subclass of the proof-of-work
+SimPy engine with a slot clock instead of the mining process) runs every behaviour.
+``"fast"`` handles honest validators on a fault-free network: their leaders do not
+depend on what happens in the run, so they are drawn up front and handed to the
+proof-of-work fast engine (:func:`chainsim.engine.fast.run_fast`) as a scripted
+schedule, and finality is replayed from the acceptance times
+(:func:`finality_from_receipts`). On the same seed both give identical tables (the
+tests check it); ``"auto"`` picks ``"fast"`` whenever it may.
 
 Finality: k-deep
 ----------------
@@ -426,8 +427,8 @@ def finality_from_receipts(
     Each node's accepted blocks are replayed in time order (ties: lower id first, so
     a parent comes before the children that waited for it), following the longest
     chain with the first-seen block kept on ties; whenever the tip moves, the blocks
-    now ``k`` deep become final at that node, as :meth:`PoSEngine.tip_changed` does
-    during a run.
+    now ``k`` deep become final at that node, as
+    :meth:`~chainsim.consensus.pos_engine.PoSEngine.tip_changed` does during a run.
 
     Parameters
     ----------
@@ -877,13 +878,13 @@ def simulate_pos(
     drain
         Keep relaying after the last slot until every block has reached every node.
     engine
-        ``"simpy"``: the SimPy engine with slot leaders (:class:`PoSEngine`), which
-        runs every behaviour; ``"fast"``: honest validators only (no
-        ``validators_sign_all_branches``, no log): the leaders
-        are drawn up front and :func:`chainsim.engine.fast.run_fast` relays the
-        blocks, with finality replayed afterwards (:func:`finality_from_receipts`);
-        same tables, many times faster. ``"auto"`` (default): ``"fast"`` when
-        allowed.
+        ``"simpy"``: the SimPy engine with slot leaders
+        (:class:`~chainsim.consensus.pos_engine.PoSEngine`), which runs every
+        behaviour; ``"fast"``: honest validators on a fault-free network only (no
+        ``validators_sign_all_branches``, no faults, no log): the leaders are drawn
+        up front and :func:`chainsim.engine.fast.run_fast` relays the blocks, with
+        finality replayed afterwards (:func:`finality_from_receipts`); same tables,
+        many times faster. ``"auto"`` (default): ``"fast"`` when allowed.
     faults
         A fault schedule for the network: crashes, restarts, partitions and heals,
         eclipses, delays and losses, in the forms of
