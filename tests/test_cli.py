@@ -143,3 +143,37 @@ def test_entry_point_runs_as_a_program():
     )
     assert proc.returncode == 2
     assert "unknown scenario 'nowhere'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_validate_json_double_spend_and_consensus(capsys):
+    argv = [
+        "validate",
+        "--only",
+        "double-spend",
+        "--only",
+        "consensus",
+        "--q",
+        "0.3",
+        "--z",
+        "4",
+        "--trials",
+        "20000",
+        "--runs",
+        "4",
+        "--json",
+    ]
+    assert main(argv) == 0
+    rows = {r["check"]: r for r in json.loads(capsys.readouterr().out)}
+    ds = rows["double-spend"]
+    assert ds["parameters"] == "q=0.3, z=4" and ds["agrees"] is True
+    assert ds["ci_low"] <= ds["reference"] <= ds["ci_high"]
+    assert "Nakamoto's approximation" in ds["note"]
+    assert rows["pbft-safety"]["simulated"] == 0.0 and rows["raft-safety"]["simulated"] == 0.0
+    assert rows["pbft-beyond-f"]["simulated"] == 1.0
+
+
+def test_validate_rejects_a_bad_pbft_size(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["validate", "--pbft-n", "3"])
+    assert info.value.code == 2
+    assert "--pbft-n: must be a whole number >= 4 and <= 100, got '3'" in capsys.readouterr().err

@@ -113,9 +113,26 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     val.add_argument("--trials", type=_number(int, 100, 10**8), default=200_000, help="race trials")
     val.add_argument(
+        "--pbft-n",
+        type=_number(int, 4, 100),
+        default=4,
+        dest="pbft_n",
+        help="PBFT replicas for the safety runs (f = (n - 1) // 3 Byzantine)",
+    )
+    val.add_argument(
+        "--raft-n",
+        type=_number(int, 3, 100),
+        default=5,
+        dest="raft_n",
+        help="Raft servers for the safety runs",
+    )
+    val.add_argument(
+        "--runs", type=_number(int, 1, 100_000), default=30, help="randomized safety runs"
+    )
+    val.add_argument(
         "--only",
         action="append",
-        choices=("interval", "stale", "revenue", "double-spend", "selfish", "bitcoin"),
+        choices=("interval", "stale", "revenue", "double-spend", "selfish", "bitcoin", "consensus"),
         help="run only these checks (repeatable)",
     )
     val.add_argument("--json", action="store_true", help="print the table as JSON")
@@ -236,6 +253,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         n_nodes=args.nodes,
         n_blocks=args.blocks,
         n_trials=args.trials,
+        n_pbft=args.pbft_n,
+        n_raft=args.raft_n,
+        n_runs=args.runs,
         progress=not args.json,
     )
     if args.json:

@@ -30,7 +30,7 @@ BITCOIN_MEASURED: dict[str, list[tuple[float, str]]] = {
     ],
 }
 
-CHECKS = ("interval", "stale", "revenue", "double-spend", "selfish", "bitcoin")
+CHECKS = ("interval", "stale", "revenue", "double-spend", "selfish", "bitcoin", "consensus")
 
 
 @dataclass(frozen=True)
@@ -315,6 +315,9 @@ def run_checks(
     n_nodes: int = 1000,
     n_blocks: int = 300,
     n_trials: int = 200_000,
+    n_pbft: int = 4,
+    n_raft: int = 5,
+    n_runs: int = 30,
     progress: bool = False,
 ) -> list[CheckResult]:
     """Run the validation checks (all, or those named in ``only``)."""
@@ -335,6 +338,10 @@ def run_checks(
             rows += check_selfish(alpha=alpha, gamma=gamma, seed=seed, n_blocks=n_blocks)
         elif name == "bitcoin":
             rows += check_bitcoin(seed=seed, n_nodes=n_nodes, n_blocks=n_blocks, progress=progress)
+        elif name == "consensus":
+            from chainsim.consensus.validate import safety_check_rows
+
+            rows += safety_check_rows(n_pbft=n_pbft, n_raft=n_raft, n_runs=n_runs, seed=seed)
     return rows
 
 
