@@ -177,3 +177,16 @@ def test_validate_rejects_a_bad_pbft_size(capsys):
         main(["validate", "--pbft-n", "3"])
     assert info.value.code == 2
     assert "--pbft-n: must be a whole number >= 4 and <= 100, got '3'" in capsys.readouterr().err
+
+
+def test_extra_tables_round_trip(tmp_path):
+    import pandas as pd
+
+    res = Results(meta={"seed": 5}, extras={"view_changes": pd.DataFrame({"view": [0, 1]})})
+    res.save(tmp_path / "r")
+    back = Results.load(tmp_path / "r")
+    assert list(back.extras) == ["view_changes"]
+    assert back.extras["view_changes"]["view"].tolist() == [0, 1]
+    with pytest.raises(ChainSimError, match="extra table names"):
+        Results(extras={"../evil": pd.DataFrame()}).save(tmp_path / "s")
+    assert not (tmp_path / "s").exists()

@@ -17,6 +17,10 @@ Tables (one row per ...)
     ``n_main_chain``.
 ``messages`` (message kind)
     ``kind`` (``inv``, ``getdata``, ``block``, ...), ``n_messages``, ``n_bytes``.
+``extras`` (protocol- and attack-specific tables, by name)
+    for example ``requests`` and ``view_changes`` for PBFT, ``elections`` for Raft,
+    ``slots`` for proof of stake, ``attack_events`` for attacks; saved as
+    ``extra_<name>.csv``.
 ``meta``
     a JSON-friendly dict: ``seed`` (root entropy), ``config``, ``engine``,
     ``chainsim_version``, ``sim_time_s``, ``wall_time_s``, ``n_events``...
@@ -69,6 +73,7 @@ class Results:
     nodes: pd.DataFrame = field(default_factory=lambda: _empty("nodes"))
     messages: pd.DataFrame = field(default_factory=lambda: _empty("messages"))
     meta: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def seed(self) -> int | None:
@@ -87,17 +92,26 @@ class Results:
         An existing directory is replaced only if it holds nothing but earlier results.
         """
 
+        for name in self.extras:
+            if not name.replace("_", "").isalnum():
+                raise ChainSimError(
+                    f"extra table names may use letters, digits and '_', got {name!r}"
+                )
+
         def write(tmp: Path) -> None:
             for name, table in self.tables().items():
                 table.to_csv(tmp / f"{name}.csv", index=False)
+            for name, table in self.extras.items():
+                table.to_csv(tmp / f"extra_{name}.csv", index=False)
             (tmp / "meta.json").write_text(
                 json.dumps(self.meta, indent=2, sort_keys=True, default=_json_default) + "\n",
                 encoding="utf-8",
             )
 
-        return atomic_write_dir(
-            directory, write, allowed={*(f"{n}.csv" for n in TABLES), "meta.json"}
-        )
+        allowed = {*(f"{n}.csv" for n in TABLES), "meta.json"}
+        if Path(directory).is_dir():  # earlier extra tables may be replaced too
+            allowed |= {p.name for p in Path(directory).glob("extra_*.csv")}
+        return atomic_write_dir(directory, write, allowed=allowed)
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> Results:
@@ -107,7 +121,11 @@ class Results:
             raise ChainSimError(f"no results in {str(d)!r}: meta.json is missing")
         tables = {name: pd.read_csv(d / f"{name}.csv") for name in TABLES}
         meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
-        return cls(**tables, meta=meta)
+        extras = {
+            p.name[len("extra_") : -len(".csv")]: pd.read_csv(p)
+            for p in sorted(d.glob("extra_*.csv"))
+        }
+        return cls(**tables, meta=meta, extras=extras)
 
 
 def _json_default(value: Any) -> Any:
