@@ -1,4 +1,7 @@
-"""Consensus protocols for permissioned (consortium) chains: PBFT and Raft.
+"""Consensus protocols beyond proof of work: proof of stake, PBFT and Raft.
+
+Proof of stake (:func:`simulate_pos`) runs slot-based leader election on the same
+network and relay as proof of work and returns the same result tables.
 
 Replicas (PBFT) or servers (Raft) talk point to point over a complete network
 (:func:`chainsim.network.build_network` with topology ``"complete"``); clients send
@@ -27,6 +30,7 @@ from chainsim.consensus.faults import (
     parse_faults,
 )
 from chainsim.consensus.pbft import PBFTSimulation, pbft_safety_violations, run_pbft
+from chainsim.consensus.pos import PoSConfig, pos_config_from_sim, pos_summary, simulate_pos
 from chainsim.consensus.raft import (
     RaftSimulation,
     raft_check,
@@ -53,6 +57,7 @@ __all__ = [
     "PBFTConfig",
     "PBFTSimulation",
     "Partition",
+    "PoSConfig",
     "RaftConfig",
     "RaftSimulation",
     "Restart",
@@ -60,6 +65,8 @@ __all__ = [
     "parse_faults",
     "pbft_safety_run",
     "pbft_safety_violations",
+    "pos_config_from_sim",
+    "pos_summary",
     "raft_check",
     "raft_election_safety_violations",
     "raft_log_matching_violations",
@@ -68,4 +75,5 @@ __all__ = [
     "run_pbft",
     "run_raft",
     "safety_check_rows",
+    "simulate_pos",
 ]
