@@ -45,7 +45,8 @@ class PrivateChain(Adversary):
     node
         The attacker's mining node.
     start_s
-        Before this time the node mines honestly; the branch forks from its tip then.
+        Before this time the node mines honestly; the branch forks from its tip at the
+        first event at or after ``start_s`` (from genesis when ``start_s`` is 0).
     release_at_s
         Publish the whole branch at the first own block or honest block handled at or
         after this time (None: not by time).
@@ -101,6 +102,9 @@ class PrivateChain(Adversary):
     def attach(self, engine: Any) -> None:
         super().attach(engine)
         self._reset()
+        if self.start_s <= 0.0:
+            self.started = True  # fork from genesis
+            self.record("start", self.nodes[0], 0)
 
     def summary(self) -> dict[str, Any]:
         out = super().summary()

@@ -23,8 +23,8 @@ Fault rules (the engine applies them when a message is *sent*):
 * during a partition a message between nodes of different groups is dropped;
 * while a victim is eclipsed, the victim's messages reach only the attacker's nodes
   (and only requests, unless ``relay_honest``), and it hears only from the attacker's
-  nodes, which pass on blocks mined by attacker nodes (or every block, if
-  ``relay_honest``);
+  nodes, which pass on the attacker's branch: blocks mined by attacker nodes and
+  their ancestors (or every block, if ``relay_honest``);
 * :class:`Delay` adds ``extra_s`` seconds to the latency of messages sent by or to
   the listed nodes (all nodes when ``nodes`` is None); :class:`Loss` drops each such
   message with probability ``rate``, drawn from the ``faults`` random stream.
@@ -199,12 +199,25 @@ class FaultState:
         The ``faults`` random stream (message loss).
     adversary_nodes
         Nodes of the attacker (their blocks pass an eclipse).
+    miners
+        The block tree's list of miners (grows during the run).
+    parents
+        The block tree's list of parents.
     """
 
     def __init__(
-        self, n_nodes: int, rng: np.random.Generator, adversary_nodes: frozenset[int]
+        self,
+        n_nodes: int,
+        rng: np.random.Generator,
+        adversary_nodes: frozenset[int],
+        miners: list[int] | None = None,
+        parents: list[int] | None = None,
     ) -> None:
         self.n = n_nodes
+        self._miners = miners if miners is not None else []
+        self._parents = parents if parents is not None else []
+        self._branch: set[int] = set()  # blocks on the attacker's branches
+        self._scanned = 1
         self.rng = rng
         self.adversary_nodes = adversary_nodes
         self.crashed = [False] * n_nodes
@@ -217,6 +230,19 @@ class FaultState:
     def drop(self, kind: str) -> None:
         """Count a dropped message."""
         self.dropped[kind] = self.dropped.get(kind, 0) + 1
+
+    def on_attacker_branch(self, block: int) -> bool:
+        """Whether ``block`` was mined by an attacker node or is an ancestor of one."""
+        miners, parents, branch = self._miners, self._parents, self._branch
+        adv = self.adversary_nodes
+        for b in range(self._scanned, len(miners)):
+            if miners[b] in adv:
+                x = b
+                while x > 0 and x not in branch:
+                    branch.add(x)
+                    x = parents[x]
+        self._scanned = len(miners)
+        return block in branch
 
     def check(self, kind: str, block: int, u: int, v: int, miner: int) -> float | None:
         """Extra delay (s) of a message ``u -> v`` about ``block`` (mined by ``miner``),
@@ -231,7 +257,12 @@ class FaultState:
             if e is not None:
                 if u not in e.attackers:
                     return None
-                if not (e.relay_honest or kind in _REQUESTS or miner in self.adversary_nodes):
+                if not (
+                    e.relay_honest
+                    or kind in _REQUESTS
+                    or miner in self.adversary_nodes
+                    or self.on_attacker_branch(block)
+                ):
                     return None
             e = self.eclipses.get(u)
             if e is not None:

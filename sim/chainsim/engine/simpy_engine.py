@@ -324,6 +324,8 @@ class SimPyEngine:
                 | frozenset(
                     v for f in self.fault_schedule if isinstance(f, Eclipse) for v in f.attackers
                 ),
+                setup.tree.miners,
+                setup.tree.parents,
             )
         self._stop = False
         self.n_lost_blocks = 0
