@@ -115,7 +115,9 @@ class Simulation:
         An already built :class:`~chainsim.network.Network` to use.
     attack
         An attacker (:mod:`chainsim.attacks`, e.g.
-        :class:`~chainsim.attacks.selfish.SelfishMining`); SimPy engine only.
+        :class:`~chainsim.attacks.selfish.SelfishMining`) or an
+        :class:`~chainsim.attacks.config.AttackConfig` (whose faults are added to
+        ``faults``); SimPy engine only.
     faults
         A fault schedule: records or tuples as read by
         :func:`chainsim.attacks.faults.parse_schedule`; SimPy engine only.
@@ -161,7 +163,7 @@ class Simulation:
         miner_nodes: list[int] | None = None,
         schedule: Schedule | None = None,
         network: Network | None = None,
-        attack: Adversary | None = None,
+        attack: Any = None,
         faults: Any = None,
     ) -> None:
         if not isinstance(config, SimConfig):
@@ -186,6 +188,12 @@ class Simulation:
                 f"fork_choice must be a function (tree, current_tip, candidate) -> tip, "
                 f"got {fork_choice!r}"
             )
+        extra_faults: tuple[NetworkFault, ...] = ()
+        if attack is not None and not isinstance(attack, Adversary):
+            from chainsim.attacks.config import AttackConfig
+
+            if isinstance(attack, AttackConfig):
+                attack, extra_faults = attack.build(config.network.n_nodes)
         if attack is not None and not isinstance(attack, Adversary):
             raise ConfigError(
                 f"attack must be an attack from chainsim.attacks (an Adversary), got {attack!r}"
@@ -195,6 +203,7 @@ class Simulation:
             from chainsim.attacks.faults import parse_schedule
 
             fault_records = parse_schedule(faults, config.network.n_nodes)
+        fault_records = extra_faults + fault_records
         view_rule = hasattr(fork_choice, "accept") and hasattr(fork_choice, "attach")
         needs_simpy = [
             what
@@ -461,7 +470,7 @@ def simulate(
     fork_choice: ForkChoice | None = None,
     engine: str | None = None,
     progress: bool = False,
-    attack: Adversary | None = None,
+    attack: Any = None,
     faults: Any = None,
 ) -> Results:
     """Simulate ``config`` and return the result tables.
@@ -483,7 +492,8 @@ def simulate(
     progress
         Show a progress bar over mined blocks.
     attack
-        An attacker from :mod:`chainsim.attacks` (SimPy engine).
+        An attacker from :mod:`chainsim.attacks` or an
+        :class:`~chainsim.attacks.config.AttackConfig` (SimPy engine).
     faults
         A fault schedule (see :func:`chainsim.attacks.faults.parse_schedule`).
 

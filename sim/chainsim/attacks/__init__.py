@@ -11,6 +11,8 @@
 * fault schedules (``simulate(..., faults=[...])``): crash and restart, partition and
   heal, eclipse, message delay and loss, scheduled by time
   (:mod:`chainsim.attacks.faults`);
+* :class:`~chainsim.attacks.config.AttackConfig`: an attack and its fault schedule as
+  one validated config for lessons and widgets (``simulate(..., attack=AttackConfig(...))``);
 * experiments that check the network against theory:
   :func:`~chainsim.attacks.selfish.selfish_mining_experiment`,
   :func:`~chainsim.attacks.double_spend.double_spend_experiment`,
@@ -19,6 +21,7 @@
 
 from __future__ import annotations
 
+from chainsim.attacks.config import ATTACK_KINDS, AttackConfig
 from chainsim.attacks.double_spend import DoubleSpend, DoubleSpendRun, double_spend_experiment
 from chainsim.attacks.faults import (
     Crash,
@@ -40,6 +43,8 @@ from chainsim.attacks.selfish import (
 )
 
 __all__ = [
+    "ATTACK_KINDS",
+    "AttackConfig",
     "Crash",
     "Delay",
     "DoubleSpend",
