@@ -149,3 +149,43 @@ def test_exact_run_where_ghost_and_longest_chain_disagree():
     assert rewards.loc[2, "status"] == "uncle" and rewards.loc[2, "reward"] == 7 / 8
     assert rewards.loc[9, "status"] == "stale" and rewards.loc[9, "reward"] == 0.0
     assert longest.tree.uncles[8] == ()
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_every_nodes_tip_is_ghost_over_its_own_view(seed):
+    """Recompute GHOST per node from the order in which it accepted blocks."""
+    cfg = SimConfig().override(
+        {
+            "network.n_nodes": 12,
+            "network.topology": "random-regular",
+            "network.degree": 3,
+            "network.latency_ms": None,
+            "mining.n_miners": 6,
+            "mining.block_interval_s": 0.5,  # many forks
+            "run.n_blocks": 80,
+            "consensus.fork_choice": "ghost",
+        }
+    )
+    sim = Simulation(cfg, seed, log=True)
+    res = sim.run()
+    tree = sim.tree
+    assert res.meta["forks"]["n_fork_points"] > 5
+    order: dict[int, dict[int, int]] = {v: {0: 0} for v in range(12)}
+    for _, what, v, b in sim.log:
+        if what == "accepted":
+            order[v][b] = len(order[v])
+    for v in range(12):
+        seen = order[v]
+        weight = dict.fromkeys(seen, 0)
+        for b in seen:
+            x = b
+            while x > 0:
+                weight[x] += 1
+                x = tree.parents[x]
+        x = 0
+        while True:
+            kids = [c for c in tree.children(x) if c in seen]
+            if not kids:
+                break
+            x = max(kids, key=lambda c: (weight[c], -seen[c]))
+        assert sim.tips[v] == x, v

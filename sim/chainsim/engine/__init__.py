@@ -3,13 +3,16 @@
 * :mod:`chainsim.engine.mining`: the mining schedule and difficulty retargeting;
 * :mod:`chainsim.engine.relay`: the relay rules, the run set-up and output;
 * :mod:`chainsim.engine.simpy_engine`: the message-level SimPy model;
-* :mod:`chainsim.engine.fast`: the same model in a lean event loop.
+* :mod:`chainsim.engine.fast`: the same model in a lean event loop;
+* :mod:`chainsim.engine.adversary`: hooks for attackers and fault schedules (SimPy
+  engine only).
 
 Most users call :func:`chainsim.simulate` instead.
 """
 
 from __future__ import annotations
 
+from chainsim.engine.adversary import Adversary, FaultState
 from chainsim.engine.fast import run_fast
 from chainsim.engine.mining import (
     INITIAL_BITS,
@@ -24,7 +27,9 @@ from chainsim.engine.simpy_engine import SimPyEngine
 __all__ = [
     "INITIAL_BITS",
     "MESSAGE_KINDS",
+    "Adversary",
     "Difficulty",
+    "FaultState",
     "MiningSchedule",
     "RunOutput",
     "RunSetup",
