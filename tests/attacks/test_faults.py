@@ -227,3 +227,21 @@ def test_schedule_parsing_and_bad_entries():
             parse_schedule(items, n_nodes=10)
     with pytest.raises(ConfigError, match="a fault schedule needs engine='simpy'"):
         Simulation(_line(), 0, graph=nx.path_graph(3), faults=[("heal", 1.0)], engine="fast")
+
+
+def test_heal_when_one_side_is_still_at_genesis():
+    """A side without miners stays at genesis during the partition; after the heal it
+    fetches the whole chain, block by block back to genesis."""
+    sim = Simulation(
+        _cfg(6, 2, max_time_s=200.0),
+        seed=1,
+        graph=nx.complete_graph(6),
+        miner_nodes=[0, 1],
+        faults=[("partition", 0.0, [[0, 1, 2]]), ("heal", 150.0)],
+    )
+    res = sim.run()
+    before = [x for x in range(1, len(sim.tree)) if sim.tree.t_mined_s[x] < 150.0]
+    assert len(before) >= 5
+    assert len(set(sim.tips)) == 1
+    far = res.receipts[res.receipts["node"].isin([3, 4, 5])]
+    assert (far["t_received_s"] >= 150.0).all() and set(before) <= set(far["block_id"])

@@ -89,8 +89,8 @@ class PeerNode:
         )
         self.upload = simpy.Resource(engine.env, capacity=1)
         self.tip = 0
-        self.known: set[int] = set()  # blocks requested, handled or mined
-        self.have: set[int] = set()  # blocks handled (block, blocktxn, rebuilt) or mined
+        self.known: set[int] = {0}  # blocks requested, handled or mined (and genesis)
+        self.have: set[int] = {0}  # blocks handled (block, blocktxn, rebuilt) or mined
         self.announcers: dict[int, set[int]] = {}
         self.orphans: dict[int, list[tuple[int, int]]] = {}
         self.fetching: set[int] = set()  # parents requested (re-synchronisation)
@@ -263,7 +263,8 @@ class PeerNode:
 
     def announce_tip(self, dst: int) -> None:
         """Announce the node's tip to ``dst`` (re-synchronisation after a fault)."""
-        self.send_small("inv", self.tip, dst)
+        if self.tip != 0:
+            self.send_small("inv", self.tip, dst)
 
     def relay(self, b: int, sender: int) -> None:
         """Pass an accepted block on, as the relay protocol says."""
