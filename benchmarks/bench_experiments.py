@@ -85,7 +85,7 @@ def speed(n_runs: int, workers: list[int], seed: int, repeat: int) -> dict[str, 
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=40,
         )
         client = Client(cluster)
@@ -141,8 +141,11 @@ def speed(n_runs: int, workers: list[int], seed: int, repeat: int) -> dict[str, 
 
 
 def memory_one(n_nodes: int, n_blocks: int) -> dict[str, float]:
-    """One run in this (fresh) process: peak RSS growth over the imports."""
+    """One run in this (fresh) process: peak RSS growth over the imports, and the peak
+    of memory allocated during the run (tracemalloc; numpy arrays included), timed in
+    a second, untraced run."""
     import resource
+    import tracemalloc
 
     from chainsim import metrics
     from chainsim.simulation import simulate
@@ -155,6 +158,12 @@ def memory_one(n_nodes: int, n_blocks: int) -> dict[str, float]:
     metrics.summary(res)
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    del res
+    tracemalloc.start()
+    res = simulate(_config(n_nodes, n_blocks), seed=1)
+    metrics.summary(res)
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
     return {
         "nodes": n_nodes,
         "blocks": n_blocks,
@@ -162,13 +171,17 @@ def memory_one(n_nodes: int, n_blocks: int) -> dict[str, float]:
         "baseline_mb": base,
         "peak_mb": peak,
         "per_run_mb": peak - base,
+        "allocated_peak_mb": traced_peak,
     }
 
 
 def memory(configs: list[tuple[int, int]]) -> list[dict[str, float]]:
     rows = []
     print("memory per run (fresh process each):", flush=True)
-    print(f"  {'nodes':>6} {'blocks':>6} {'wall s':>8} {'worker MB':>10} {'run adds MB':>12}")
+    print(
+        f"  {'nodes':>6} {'blocks':>6} {'wall s':>8} {'worker MB':>10} {'RSS grows MB':>13} "
+        f"{'run allocates MB':>17}"
+    )
     for n_nodes, n_blocks in configs:
         text = subprocess.run(
             [sys.executable, __file__, "--memory-one", str(n_nodes), str(n_blocks)],
@@ -180,7 +193,7 @@ def memory(configs: list[tuple[int, int]]) -> list[dict[str, float]]:
         rows.append(row)
         print(
             f"  {n_nodes:>6} {n_blocks:>6} {row['wall_s']:>8.2f} {row['baseline_mb']:>10.0f} "
-            f"{row['per_run_mb']:>12.1f}",
+            f"{row['per_run_mb']:>13.1f} {row['allocated_peak_mb']:>17.1f}",
             flush=True,
         )
     return rows
@@ -201,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = 40 if args.quick else args.runs
     workers = [2] if args.quick else [1, 2]
     report: dict[str, Any] = {"speed": speed(runs, workers, args.seed, args.repeat)}
-    mem_configs = [(300, 50)] if args.quick else [(300, 50), (1000, 100), (6000, 100)]
+    mem_configs = [(300, 50)] if args.quick else [(300, 50), (1000, 100), (6000, 100), (10000, 100)]
     report["memory"] = memory(mem_configs)
     s = report["speed"]
     ratio_pool = s["processes_2_s"] / s["serial_s"]

@@ -94,7 +94,7 @@ def test_dask_scheduler_address_from_the_command_line(tmp_path: Path) -> None:
     argv = ["sweep", str(_write(tmp_path, SMALL)), "--out", str(out), "--no-progress"]
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=40
+            n_workers=2, threads_per_worker=1, dashboard_address=":0", silence_logs=40
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

@@ -299,7 +299,7 @@ def dask_client() -> Iterator[object]:
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=40,
         ) as cluster,
         distributed.Client(cluster) as client,
