@@ -123,3 +123,16 @@ def test_bad_arguments():
             graph=nx.complete_graph(3),
             attack=SelfishMining(7),
         )
+
+
+@pytest.mark.slow
+def test_whole_grid_alpha_01_to_045_and_gamma_0_half_1():
+    """The issue's grid: every point's 99 % interval holds the formula, and the pool
+    profits exactly where the formula's threshold says (away from the threshold)."""
+    from chainsim.attacks import selfish_mining_sweep
+
+    df = selfish_mining_sweep(n_blocks=10_000, seed=0, level=0.99)
+    assert len(df) == 21
+    assert df["inside"].all(), df[~df["inside"]]
+    clear = df[(df["alpha"] - df["threshold"]).abs() > 0.04]
+    assert (clear["profitable"] == (clear["alpha"] > clear["threshold"])).all()

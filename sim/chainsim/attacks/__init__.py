@@ -40,6 +40,7 @@ from chainsim.attacks.selfish import (
     SelfishMiningRun,
     pool_revenue,
     selfish_mining_experiment,
+    selfish_mining_sweep,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "parse_schedule",
     "pool_revenue",
     "selfish_mining_experiment",
+    "selfish_mining_sweep",
     "simulate_double_spend",
     "simulate_selfish_mining",
 ]

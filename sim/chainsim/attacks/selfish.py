@@ -66,6 +66,7 @@ __all__ = [
     "SelfishMiningRun",
     "pool_revenue",
     "selfish_mining_experiment",
+    "selfish_mining_sweep",
 ]
 
 
@@ -347,3 +348,59 @@ def selfish_mining_experiment(
         wall_time_s=wall,
         summary=attack.summary(),
     )
+
+
+def selfish_mining_sweep(
+    alphas: Sequence[float] = (0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45),
+    gammas: Sequence[float] = (0.0, 0.5, 1.0),
+    n_blocks: int = 20_000,
+    *,
+    seed: int = 0,
+    level: float = 0.95,
+) -> Any:
+    """Theory beside the network simulation over a grid of ``(alpha, gamma)``.
+
+    Point ``k`` (gammas outer, alphas inner) runs :func:`selfish_mining_experiment`
+    with seed ``1000 * seed + k``; the race model is not involved. This is the table
+    the book prints to show that the network simulator agrees with Eyal and Sirer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point: ``alpha, gamma, theory, revenue, ci_low, ci_high,
+        inside`` (theory within the interval), ``profitable`` (revenue > alpha) and
+        ``threshold`` (:func:`chainsim.analysis.selfish_mining_threshold`).
+
+    Examples
+    --------
+    >>> df = selfish_mining_sweep((0.3,), (0.0, 1.0), 2_000, seed=1)
+    >>> list(df.columns)[:4], len(df)
+    (['alpha', 'gamma', 'theory', 'revenue'], 2)
+    """
+    import pandas as pd
+
+    from chainsim.analysis import selfish_mining_revenue, selfish_mining_threshold
+
+    rows = []
+    k = 0
+    for gamma in gammas:
+        for alpha in alphas:
+            run = selfish_mining_experiment(
+                alpha, gamma, n_blocks, seed=seed * 1000 + k, level=level
+            )
+            k += 1
+            theory = selfish_mining_revenue(alpha, gamma)
+            rows.append(
+                {
+                    "alpha": alpha,
+                    "gamma": gamma,
+                    "theory": theory,
+                    "revenue": run.revenue,
+                    "ci_low": run.ci_low,
+                    "ci_high": run.ci_high,
+                    "inside": run.ci_low <= theory <= run.ci_high,
+                    "profitable": run.revenue > alpha,
+                    "threshold": selfish_mining_threshold(gamma),
+                }
+            )
+    return pd.DataFrame(rows)
