@@ -22,7 +22,12 @@
 from __future__ import annotations
 
 from chainsim.attacks.config import ATTACK_KINDS, AttackConfig
-from chainsim.attacks.double_spend import DoubleSpend, DoubleSpendRun, double_spend_experiment
+from chainsim.attacks.double_spend import (
+    DoubleSpend,
+    DoubleSpendRun,
+    double_spend_experiment,
+    double_spend_sweep,
+)
 from chainsim.attacks.faults import (
     Crash,
     Delay,
@@ -59,6 +64,7 @@ __all__ = [
     "SelfishMining",
     "SelfishMiningRun",
     "double_spend_experiment",
+    "double_spend_sweep",
     "ghost_vs_longest",
     "honest_chain_growth",
     "parse_schedule",

@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ from chainsim.stats import binomial_ci
 if TYPE_CHECKING:
     from chainsim.engine.simpy_engine import PeerNode
 
-__all__ = ["DoubleSpend", "DoubleSpendRun", "double_spend_experiment"]
+__all__ = ["DoubleSpend", "DoubleSpendRun", "double_spend_experiment", "double_spend_sweep"]
 
 _PREMINE, _WAIT, _RACE = "premine", "wait", "race"
 
@@ -327,3 +328,51 @@ def double_spend_experiment(
         level=float(level),
         seed=sim.seed,
     )
+
+
+def double_spend_sweep(
+    qs: Sequence[float] = (0.1, 0.2, 0.3),
+    zs: Sequence[int] = (1, 2, 4),
+    n_trials: int = 500,
+    *,
+    seed: int = 0,
+    level: float = 0.95,
+) -> Any:
+    """Exact value, Nakamoto's approximation and the network estimate over a grid.
+
+    Point ``k`` (``q`` outer, ``z`` inner) runs :func:`double_spend_experiment` with
+    seed ``1000 * seed + k``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``q, z, theory, nakamoto, estimate, ci_low, ci_high, inside, n_blocks``.
+
+    Examples
+    --------
+    >>> df = double_spend_sweep((0.2,), (1,), 50, seed=1)
+    >>> float(df.loc[0, "theory"]), int(df.loc[0, "n_blocks"]) > 50
+    (0.4, True)
+    """
+    import pandas as pd
+
+    rows = []
+    k = 0
+    for q in qs:
+        for z in zs:
+            run = double_spend_experiment(q, z, n_trials, seed=seed * 1000 + k, level=level)
+            k += 1
+            rows.append(
+                {
+                    "q": run.q,
+                    "z": run.z,
+                    "theory": run.theory,
+                    "nakamoto": run.nakamoto,
+                    "estimate": run.estimate,
+                    "ci_low": run.ci_low,
+                    "ci_high": run.ci_high,
+                    "inside": run.ci_low <= run.theory <= run.ci_high,
+                    "n_blocks": run.n_blocks,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -34,6 +34,12 @@ restart or the end of an eclipse the nodes on each restored link announce their 
 to each other (Bitcoin peers exchange headers when they connect), and whenever faults
 are present a node that receives a block whose parent it lacks asks the sender for the
 parent (``getdata``), block by block back to the fork point.
+
+Lost messages are not sent again: as in the honest model there are no time-outs, so
+a node whose ``getdata`` or ``block`` was lost does not ask another peer for that
+block. It catches up when a later block arrives (its missing parent is fetched) or at
+the next re-synchronisation; after the last block of a run with message loss some
+nodes may therefore stay behind.
 """
 
 from __future__ import annotations
