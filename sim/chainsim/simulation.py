@@ -20,9 +20,12 @@ Attacks and faults (:mod:`chainsim.attacks`) are keyword arguments::
     simulate(config, seed, attack=SelfishMining(node=3), faults=[("crash", 60.0, 7)])
 
 and add ``results.meta["attack"]`` (the attack's summary), ``results.meta["faults"]``
-(dropped messages by kind, crashed miners' lost blocks, the fault log) and
-``results.meta["forks"]`` (stale blocks, fork points); :class:`Simulation` also keeps
-the attack's event log as :attr:`Simulation.attack_events`.
+(dropped messages by kind, crashed miners' lost blocks, the fault log),
+``results.meta["attack_events"]`` (``[time_s, event, node, block, detail]`` rows of
+the attack and fault log, at most :data:`MAX_META_EVENTS` of them; the full log is
+:attr:`Simulation.attack_events`) and, for every run, ``results.meta["forks"]``
+(stale blocks, fork points). The ``messages`` table counts messages *sent*, those a
+fault dropped included; ``meta["faults"]["dropped"]`` counts the dropped ones by kind.
 
 On the same seed both give identical tables (ties between events at exactly the
 same float time aside; with random latency jitter they do not happen).
@@ -75,7 +78,10 @@ from chainsim.network import Network, build_network
 from chainsim.results import TABLES, Results
 from chainsim.rng import RandomStreams, SeedLike
 
-__all__ = ["Simulation", "simulate"]
+__all__ = ["MAX_META_EVENTS", "Simulation", "simulate"]
+
+#: Most attack/fault log rows copied into ``results.meta["attack_events"]``.
+MAX_META_EVENTS = 10_000
 
 
 def _version() -> str:
@@ -453,6 +459,13 @@ class Simulation:
         adversary = out.extra.get("adversary")
         if adversary is not None:
             meta["attack"] = adversary.summary()
+        if adversary is not None or "fault_log" in out.extra:
+            ev = self.attack_events
+            meta["attack_events"] = [
+                [float(t), str(e), int(v), int(b), str(d)]
+                for t, e, v, b, d in ev.head(MAX_META_EVENTS).itertuples(index=False)
+            ]
+            meta["n_attack_events"] = len(ev)
         if "dropped" in out.extra:
             meta["faults"] = {
                 "dropped": out.extra["dropped"],

@@ -77,3 +77,22 @@ def test_bad_attack_configs(kwargs, message):
 def test_attack_config_node_range_is_checked_against_the_network():
     with pytest.raises(ConfigError, match="attack.node must be in 0..5"):
         AttackConfig(kind="selfish-mining", node=9).build(6)
+
+
+def test_attack_results_save_and_load(tmp_path):
+    from chainsim.results import Results
+
+    res = simulate(
+        _cfg(n_blocks=30).override({"mining.hash_shares": (0.4, 0.3, 0.3)}),
+        2,
+        graph=nx.complete_graph(6),
+        attack=SelfishMining(0),
+        faults=[("delay", 0.0, 50.0, 0.5)],
+    )
+    assert res.meta["n_attack_events"] == len(res.meta["attack_events"]) > 2
+    assert res.meta["attack_events"][0][:2] == [0.0, "delay-start"]
+    res.save(tmp_path / "run")
+    back = Results.load(tmp_path / "run")
+    assert back.meta["attack"] == res.meta["attack"]
+    assert back.meta["attack_events"] == res.meta["attack_events"]
+    assert back.meta["faults"] == res.meta["faults"]
