@@ -189,3 +189,16 @@ def test_every_nodes_tip_is_ghost_over_its_own_view(seed):
                 break
             x = max(kids, key=lambda c: (weight[c], -seen[c]))
         assert sim.tips[v] == x, v
+
+
+def test_longest_chain_bound_erodes_with_lambda_d_but_ghost_holds():
+    from chainsim.attacks import ghost_security_sweep
+
+    df = ghost_security_sweep((0.4,), (0.25, 4.0), seed=0)
+    low, high = df.iloc[0], df.iloc[1]
+    assert low["lambda_d"] == 0.25 and high["lambda_d"] == 4.0
+    assert not low["longest_attacker_wins"] and high["longest_attacker_wins"]
+    assert not df["ghost_attacker_wins"].any()
+    # the honest longest chain keeps most of its blocks at low lambda D, few at high
+    assert low["honest_height"] / low["honest_blocks"] > 0.75
+    assert high["honest_height"] / high["honest_blocks"] < 0.5

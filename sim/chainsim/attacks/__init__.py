@@ -38,7 +38,12 @@ from chainsim.attacks.faults import (
     Restart,
     parse_schedule,
 )
-from chainsim.attacks.private_chain import PrivateChain, ghost_vs_longest, honest_chain_growth
+from chainsim.attacks.private_chain import (
+    PrivateChain,
+    ghost_security_sweep,
+    ghost_vs_longest,
+    honest_chain_growth,
+)
 from chainsim.attacks.races import simulate_double_spend, simulate_selfish_mining
 from chainsim.attacks.selfish import (
     SelfishMining,
@@ -65,6 +70,7 @@ __all__ = [
     "SelfishMiningRun",
     "double_spend_experiment",
     "double_spend_sweep",
+    "ghost_security_sweep",
     "ghost_vs_longest",
     "honest_chain_growth",
     "parse_schedule",

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chainsim.engine.adversary import Adversary
@@ -34,7 +35,7 @@ from chainsim.rng import SeedLike
 if TYPE_CHECKING:
     from chainsim.engine.simpy_engine import PeerNode
 
-__all__ = ["PrivateChain", "ghost_vs_longest", "honest_chain_growth"]
+__all__ = ["PrivateChain", "ghost_security_sweep", "ghost_vs_longest", "honest_chain_growth"]
 
 
 class PrivateChain(Adversary):
@@ -279,3 +280,66 @@ def ghost_vs_longest(
             "theory_attacker_rate": lam * attacker_share,
         }
     return out
+
+
+def ghost_security_sweep(
+    attacker_shares: Sequence[float] = (0.2, 0.3, 0.4),
+    lambda_ds: Sequence[float] = (0.25, 1.0, 4.0),
+    *,
+    n_honest: int = 8,
+    delay_s: float = 2.0,
+    expected_blocks: int = 120,
+    seed: int = 0,
+) -> Any:
+    """:func:`ghost_vs_longest` over a grid of attacker shares and ``lambda D``.
+
+    The delay stays ``delay_s``; the block interval is ``delay_s / lambda_d`` and the
+    attacker releases after ``expected_blocks`` block intervals. Point ``k`` (shares
+    outer) uses seed ``1000 * seed + k``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attacker_share, lambda_d, longest_attacker_wins, ghost_attacker_wins,
+        attacker_blocks, honest_height, honest_blocks, theory_longest_rate,
+        theory_attacker_rate`` (rates in blocks/s).
+
+    Examples
+    --------
+    >>> df = ghost_security_sweep((0.4,), (4.0,), expected_blocks=80, seed=2)
+    >>> bool(df.loc[0, "longest_attacker_wins"]), bool(df.loc[0, "ghost_attacker_wins"])
+    (True, False)
+    """
+    import pandas as pd
+
+    rows = []
+    k = 0
+    for share in attacker_shares:
+        for ld in lambda_ds:
+            if not ld > 0:
+                raise ConfigError(f"lambda_ds must be > 0, got {ld!r}")
+            interval = delay_s / ld
+            out = ghost_vs_longest(
+                share,
+                n_honest=n_honest,
+                block_interval_s=interval,
+                delay_s=delay_s,
+                release_at_s=expected_blocks * interval,
+                seed=seed * 1000 + k,
+            )
+            k += 1
+            lc, gh = out["longest"], out["ghost"]
+            rows.append(
+                {
+                    "attacker_share": share,
+                    "lambda_d": ld,
+                    "longest_attacker_wins": lc["attacker_wins"],
+                    "ghost_attacker_wins": gh["attacker_wins"],
+                    "attacker_blocks": lc["attacker_blocks"],
+                    "honest_height": lc["honest_height"],
+                    "honest_blocks": lc["honest_blocks"],
+                    "theory_longest_rate": lc["theory_longest_rate"],
+                    "theory_attacker_rate": lc["theory_attacker_rate"],
+                }
+            )
+    return pd.DataFrame(rows)
