@@ -73,6 +73,16 @@ def test_partition_grows_two_chains_and_the_lighter_side_reorganises_on_heal():
     assert not any(b.loc[x, "main_chain"] for x in mined_b)
     late = r[(r["node"].isin(side_b)) & (r["block_id"].isin(mined_a))]
     assert (late["t_received_s"] >= 330.0).all() and len(late) == 4 * len(mined_a)
+    # the lighter side's nodes reorganised at the heal, dropping side B's branch
+    from chainsim import metrics
+
+    reorgs = metrics.reorg_depths(res)
+    deep = reorgs[(reorgs["t_received_s"] >= 330.0) & reorgs["node"].isin(side_b)]
+    branch_b = (
+        max(tree.heights[x] for x in mined_b)
+        - tree.heights[tree.common_ancestor(mined_b[-1], sim.tips[0])]
+    )
+    assert set(deep["node"]) == set(side_b) and (deep["depth"] >= branch_b).all()
     kinds = [e[1] for e in res.meta["faults"]["events"]]
     assert kinds == ["partition", "heal"]
     assert sum(res.meta["faults"]["dropped"].values()) > 0
