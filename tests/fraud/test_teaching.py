@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.colors import to_hex
 from matplotlib.patches import Rectangle
 
 from chainsim.errors import ConfigError
@@ -86,9 +87,11 @@ def test_plot_contract_colours_losers_and_counts_them() -> None:
     fig = ft.plot_contract(table, 2.0, lang="zh")
     ax = fig.axes[0]
     assert ax.get_title(loc="left") == "7 名投资者，承诺 2 倍：3 人拿到钱，4 人亏损"
-    out_bars = ax.containers[1]
-    heights = [bar.get_height() for bar in out_bars]
-    assert heights == table["paid_out"].tolist()
+    in_bars, out_bars = ax.containers[0], ax.containers[1]
+    assert [bar.get_height() for bar in out_bars] == table["paid_out"].tolist()
+    assert [bar.get_height() for bar in in_bars] == table["paid_in"].tolist()
+    orange = [to_hex(bar.get_facecolor()) == "#d55e00" for bar in in_bars]
+    assert orange == (table["paid_out"] == 0).tolist()  # the unpaid investors stand out
 
 
 # --------------------------------------------------------------------------- red flags

@@ -44,6 +44,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from chainsim import teaching
@@ -137,6 +138,7 @@ _T: dict[str, dict[str, str]] = {
     "coins": {"en": "coins", "zh": "币"},
     "paid_in": {"en": "paid in", "zh": "投入"},
     "paid_out": {"en": "paid out", "zh": "拿回"},
+    "paid_in_lost": {"en": "paid in, nothing back", "zh": "投入，分文未回"},
     "contract_title": {
         "en": "{n} investors, promised x{m:g}: {k} paid, {lost} lost money",
         "zh": "{n} 名投资者，承诺 {m:g} 倍：{k} 人拿到钱，{lost} 人亏损",
@@ -736,9 +738,14 @@ def plot_contract(table: pd.DataFrame, multiplier: float, *, lang: str | None = 
     fig = Figure(figsize=(8.0, 3.2), layout="constrained")
     ax = fig.add_subplot()
     x = table["investor"].to_numpy()
-    ax.bar(x - 0.2, table["paid_in"], width=0.4, color=_BLUE, label=_t("paid_in", lang))
-    colors = [_GREEN if net >= 0 else _ORANGE for net in table["net"]]
-    ax.bar(x + 0.2, table["paid_out"], width=0.4, color=colors, label=_t("paid_out", lang))
+    unpaid = (table["paid_out"] <= 0).to_numpy()
+    ax.bar(x - 0.2, table["paid_in"], width=0.4, color=np.where(unpaid, _ORANGE, _BLUE))
+    ax.bar(x + 0.2, table["paid_out"], width=0.4, color=_GREEN)
+    handles = [
+        Patch(color=_BLUE, label=_t("paid_in", lang)),
+        Patch(color=_ORANGE, label=_t("paid_in_lost", lang)),
+        Patch(color=_GREEN, label=_t("paid_out", lang)),
+    ]
     n, k = len(table), int((table["paid_out"] > 0).sum())
     lost = int((table["net"] < 0).sum())
     ax.set_title(
@@ -747,7 +754,7 @@ def plot_contract(table: pd.DataFrame, multiplier: float, *, lang: str | None = 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(_t("investor", lang))
     ax.set_ylabel(_t("coins", lang))
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(handles=handles, fontsize="small", frameon=False)
     _tidy(ax)
     return fig
 
