@@ -20,11 +20,12 @@ Attacks and faults (:mod:`chainsim.attacks`) are keyword arguments::
     simulate(config, seed, attack=SelfishMining(node=3), faults=[("crash", 60.0, 7)])
 
 and add ``results.meta["attack"]`` (the attack's summary), ``results.meta["faults"]``
-(dropped messages by kind, crashed miners' lost blocks, the fault log),
-``results.meta["attack_events"]`` (``[time_s, event, node, block, detail]`` rows of
-the attack and fault log, at most :data:`MAX_META_EVENTS` of them; the full log is
-:attr:`Simulation.attack_events`) and, for every run, ``results.meta["forks"]``
-(stale blocks, fork points). The ``messages`` table counts messages *sent*, those a
+(dropped messages by kind, crashed miners' lost blocks, the fault log) and the table
+``results.extras["attack_events"]`` (``time_s, event, node, block, detail``: the
+attack's and the fault schedule's log, also :attr:`Simulation.attack_events`). Every
+run adds ``results.meta["forks"]`` (stale blocks, fork points); GHOST runs add
+``results.extras["uncles"]`` (``block_id, uncle_id``) and ``results.extras["rewards"]``
+(:meth:`Simulation.rewards`). The ``messages`` table counts messages *sent*, those a
 fault dropped included; ``meta["faults"]["dropped"]`` counts the dropped ones by kind.
 
 On the same seed both give identical tables (ties between events at exactly the
@@ -78,10 +79,7 @@ from chainsim.network import Network, build_network
 from chainsim.results import TABLES, Results
 from chainsim.rng import RandomStreams, SeedLike
 
-__all__ = ["MAX_META_EVENTS", "Simulation", "simulate"]
-
-#: Most attack/fault log rows copied into ``results.meta["attack_events"]``.
-MAX_META_EVENTS = 10_000
+__all__ = ["Simulation", "simulate"]
 
 
 def _version() -> str:
@@ -452,27 +450,34 @@ class Simulation:
             "n_fork_points": int((n_children > 1).sum()),
             "max_children": int(n_children.max()) if n_blocks > 1 else 0,
         }
+        extras: dict[str, pd.DataFrame] = {}
         if isinstance(self.fork_choice, Ghost):
-            pairs = [[b, u] for b in range(n_blocks) for u in tree.uncles[b]]
-            meta["uncles"] = pairs
+            pairs = [(b, u) for b in range(n_blocks) for u in tree.uncles[b]]
+            extras["uncles"] = pd.DataFrame(
+                np.array(pairs, dtype=np.int64).reshape(-1, 2), columns=["block_id", "uncle_id"]
+            )
             meta["n_uncles"] = len(pairs)
+            extras["rewards"] = self.rewards()
         adversary = out.extra.get("adversary")
         if adversary is not None:
             meta["attack"] = adversary.summary()
         if adversary is not None or "fault_log" in out.extra:
-            ev = self.attack_events
-            meta["attack_events"] = [
-                [float(t), str(e), int(v), int(b), str(d)]
-                for t, e, v, b, d in ev.head(MAX_META_EVENTS).itertuples(index=False)
-            ]
-            meta["n_attack_events"] = len(ev)
+            extras["attack_events"] = self.attack_events
+            meta["n_attack_events"] = len(self.attack_events)
         if "dropped" in out.extra:
             meta["faults"] = {
                 "dropped": out.extra["dropped"],
                 "n_lost_blocks": out.extra["n_lost_blocks"],
                 "events": [list(r) for r in out.extra["fault_log"]],
             }
-        return Results(blocks=blocks, receipts=receipts, nodes=nodes, messages=messages, meta=meta)
+        return Results(
+            blocks=blocks,
+            receipts=receipts,
+            nodes=nodes,
+            messages=messages,
+            meta=meta,
+            extras=extras,
+        )
 
 
 def simulate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import pandas as pd
 import pytest
 
 from chainsim import metrics
@@ -89,10 +90,12 @@ def test_attack_results_save_and_load(tmp_path):
         attack=SelfishMining(0),
         faults=[("delay", 0.0, 50.0, 0.5)],
     )
-    assert res.meta["n_attack_events"] == len(res.meta["attack_events"]) > 2
-    assert res.meta["attack_events"][0][:2] == [0.0, "delay-start"]
+    events = res.extras["attack_events"]
+    assert res.meta["n_attack_events"] == len(events) > 2
+    assert list(events.iloc[0][["time_s", "event"]]) == [0.0, "delay-start"]
     res.save(tmp_path / "run")
     back = Results.load(tmp_path / "run")
     assert back.meta["attack"] == res.meta["attack"]
-    assert back.meta["attack_events"] == res.meta["attack_events"]
+    loaded = back.extras["attack_events"].fillna({"detail": ""})  # CSV: "" reads as NaN
+    pd.testing.assert_frame_equal(loaded, events, check_dtype=False)
     assert back.meta["faults"] == res.meta["faults"]

@@ -173,8 +173,10 @@ def test_bad_config_values():
 def test_ghost_by_name_runs_on_simpy_and_records_uncles(cfg):
     res = simulate(cfg.override({"consensus.fork_choice": "ghost"}), seed=4)
     assert res.meta["engine"] == "simpy" and res.meta["fork_choice"] == "ghost"
-    assert res.meta["n_uncles"] == len(res.meta["uncles"])
-    for nephew, uncle in res.meta["uncles"]:
+    uncles = res.extras["uncles"]
+    assert res.meta["n_uncles"] == len(uncles)
+    assert set(res.extras["rewards"]["status"]) <= {"main", "uncle", "stale"}
+    for nephew, uncle in uncles.itertuples(index=False):
         assert 1 <= res.blocks["height"][nephew] - res.blocks["height"][uncle] <= 6
     again = simulate(cfg.override({"consensus.protocol": "ghost"}), seed=4)
     assert again.blocks.equals(res.blocks)
