@@ -534,6 +534,15 @@ def simulate(
     >>> int(res.nodes["n_blocks_mined"].sum()), bool((res.receipts["delay_s"] >= 0).all())
     (5, True)
     """
+    if isinstance(config, SimConfig) and config.consensus.protocol in ("pos", "pbft", "raft"):
+        if fork_choice is not None or attack is not None or faults is not None:
+            raise ConfigError(
+                f"fork_choice, attack and faults apply to proof-of-work protocols, not to "
+                f"consensus.protocol {config.consensus.protocol!r}"
+            )
+        from chainsim.protocols import run_protocol
+
+        return run_protocol(config, seed, graph=graph)
     return Simulation(
         config,
         seed,
