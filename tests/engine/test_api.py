@@ -145,8 +145,10 @@ def test_bad_arguments(cfg, kwargs, message):
 def test_bad_config_values():
     with pytest.raises(ConfigError, match="config must be a SimConfig, got dict"):
         simulate({"network": {}}, seed=1)  # type: ignore[arg-type]
+    # simulate() dispatches other protocols (tests/test_protocols.py); the proof-of-work
+    # engine itself refuses them.
     with pytest.raises(ConfigError, match="consensus.protocol must be 'nakamoto'"):
-        simulate(SimConfig().override({"consensus.protocol": "pbft"}), seed=1)
+        Simulation(SimConfig().override({"consensus.protocol": "pbft"}), seed=1)
     with pytest.raises(ConfigError, match="fork choice 'ghost' needs engine='simpy'"):
         simulate(SimConfig().override({"consensus.fork_choice": "ghost"}), seed=1, engine="fast")
     with pytest.raises(ConfigError, match="an attack needs engine='simpy'"):
