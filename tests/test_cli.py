@@ -190,3 +190,25 @@ def test_extra_tables_round_trip(tmp_path):
     with pytest.raises(ChainSimError, match="extra table names"):
         Results(extras={"../evil": pd.DataFrame()}).save(tmp_path / "s")
     assert not (tmp_path / "s").exists()
+
+
+def test_validate_network_double_spend_row(capsys):
+    argv = [
+        "validate",
+        "--only",
+        "double-spend",
+        "--q",
+        "0.3",
+        "--z",
+        "2",
+        "--trials",
+        "20000",
+        "--network-trials",
+        "200",
+        "--json",
+    ]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)
+    network = [r for r in rows if "network simulator" in r["quantity"]]
+    assert len(network) == 1 and network[0]["parameters"] == "q=0.3, z=2, 200 races"
+    assert network[0]["ci_low"] <= network[0]["simulated"] <= network[0]["ci_high"]

@@ -130,6 +130,20 @@ def _build_parser() -> argparse.ArgumentParser:
         "--runs", type=_number(int, 1, 100_000), default=30, help="randomized safety runs"
     )
     val.add_argument(
+        "--network-trials",
+        type=_number(int, 0, 1_000_000),
+        default=300,
+        dest="network_trials",
+        help="double-spend races in the network simulator (0: race model only)",
+    )
+    val.add_argument(
+        "--network-blocks",
+        type=_number(int, 0, 10_000_000),
+        default=0,
+        dest="network_blocks",
+        help="blocks of selfish mining in the network simulator (0: race model only)",
+    )
+    val.add_argument(
         "--only",
         action="append",
         choices=("interval", "stale", "revenue", "double-spend", "selfish", "bitcoin", "consensus"),
@@ -256,6 +270,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         n_pbft=args.pbft_n,
         n_raft=args.raft_n,
         n_runs=args.runs,
+        network_trials=args.network_trials,
+        network_blocks=args.network_blocks,
         progress=not args.json,
     )
     if args.json:

@@ -205,7 +205,9 @@ def check_revenue(*, seed: int, n_blocks: int) -> list[CheckResult]:
     ]
 
 
-def check_double_spend(*, q: float, z: int, seed: int, n_trials: int) -> list[CheckResult]:
+def check_double_spend(
+    *, q: float, z: int, seed: int, n_trials: int, network_trials: int = 0
+) -> list[CheckResult]:
     """A simulated double-spend race against the exact (Rosenfeld) probability."""
     from chainsim.analysis import double_spend_probability, nakamoto_attack_probability
     from chainsim.attacks.races import simulate_double_spend
@@ -216,7 +218,7 @@ def check_double_spend(*, q: float, z: int, seed: int, n_trials: int) -> list[Ch
     est = (race.estimate, race.ci_low, race.ci_high)
     nak_in = race.ci_low <= nakamoto <= race.ci_high
     note = f"Nakamoto's approximation {nakamoto:.6f} is {'inside' if nak_in else 'outside'} the CI"
-    return [
+    rows = [
         _theory_row(
             "double-spend",
             "attacker success probability",
@@ -227,9 +229,27 @@ def check_double_spend(*, q: float, z: int, seed: int, n_trials: int) -> list[Ch
             note,
         )
     ]
+    if network_trials > 0 and 0.0 < q < 0.5:
+        from chainsim.attacks.double_spend import double_spend_experiment
+
+        run = double_spend_experiment(q, z, network_trials, seed=seed)
+        rows.append(
+            _theory_row(
+                "double-spend",
+                "attacker success probability (network simulator)",
+                f"q={q:g}, z={z}, {network_trials} races",
+                exact,
+                "Rosenfeld 2014 (exact)",
+                (run.estimate, run.ci_low, run.ci_high),
+                "attacker and merchant as nodes of the SimPy engine",
+            )
+        )
+    return rows
 
 
-def check_selfish(*, alpha: float, gamma: float, seed: int, n_blocks: int) -> list[CheckResult]:
+def check_selfish(
+    *, alpha: float, gamma: float, seed: int, n_blocks: int, network_blocks: int = 0
+) -> list[CheckResult]:
     """Selfish-mining pool revenue against Eyal and Sirer's formula."""
     from chainsim.analysis import selfish_mining_revenue, selfish_mining_threshold
     from chainsim.attacks.races import simulate_selfish_mining
@@ -238,7 +258,7 @@ def check_selfish(*, alpha: float, gamma: float, seed: int, n_blocks: int) -> li
     theory = selfish_mining_revenue(alpha, gamma)
     threshold = selfish_mining_threshold(gamma)
     note = f"profitable above alpha = {threshold:.4f}"
-    return [
+    rows = [
         _theory_row(
             "selfish",
             "pool revenue share",
@@ -249,6 +269,22 @@ def check_selfish(*, alpha: float, gamma: float, seed: int, n_blocks: int) -> li
             note,
         )
     ]
+    if network_blocks > 0 and 0.0 < alpha < 0.5:
+        from chainsim.attacks.selfish import selfish_mining_experiment
+
+        run = selfish_mining_experiment(alpha, gamma, network_blocks, seed=seed)
+        rows.append(
+            _theory_row(
+                "selfish",
+                "pool revenue share (network simulator)",
+                f"alpha={alpha:g}, gamma={gamma:g}, {network_blocks} blocks",
+                theory,
+                "Eyal and Sirer 2014",
+                (run.revenue, run.ci_low, run.ci_high),
+                "the pool as a node of the SimPy engine; gamma set by tie preference",
+            )
+        )
+    return rows
 
 
 def check_bitcoin(*, seed: int, n_nodes: int, n_blocks: int, progress: bool) -> list[CheckResult]:
@@ -318,6 +354,8 @@ def run_checks(
     n_pbft: int = 4,
     n_raft: int = 5,
     n_runs: int = 30,
+    network_trials: int = 300,
+    network_blocks: int = 0,
     progress: bool = False,
 ) -> list[CheckResult]:
     """Run the validation checks (all, or those named in ``only``)."""
@@ -333,9 +371,17 @@ def run_checks(
         elif name == "revenue":
             rows += check_revenue(seed=seed, n_blocks=n_blocks)
         elif name == "double-spend":
-            rows += check_double_spend(q=q, z=z, seed=seed, n_trials=n_trials)
+            rows += check_double_spend(
+                q=q, z=z, seed=seed, n_trials=n_trials, network_trials=network_trials
+            )
         elif name == "selfish":
-            rows += check_selfish(alpha=alpha, gamma=gamma, seed=seed, n_blocks=n_blocks)
+            rows += check_selfish(
+                alpha=alpha,
+                gamma=gamma,
+                seed=seed,
+                n_blocks=n_blocks,
+                network_blocks=network_blocks,
+            )
         elif name == "bitcoin":
             rows += check_bitcoin(seed=seed, n_nodes=n_nodes, n_blocks=n_blocks, progress=progress)
         elif name == "consensus":
