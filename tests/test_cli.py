@@ -160,6 +160,8 @@ def test_validate_json_double_spend_and_consensus(capsys):
         "20000",
         "--runs",
         "4",
+        "--network-trials",
+        "0",
         "--json",
     ]
     assert main(argv) == 0
