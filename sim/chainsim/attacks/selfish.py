@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -62,9 +62,11 @@ if TYPE_CHECKING:
     from chainsim.results import Results
 
 __all__ = [
+    "RaceReplay",
     "SelfishMining",
     "SelfishMiningRun",
     "pool_revenue",
+    "replay_race_model",
     "selfish_mining_experiment",
     "selfish_mining_sweep",
 ]
@@ -212,6 +214,107 @@ def pool_revenue(results: Results, pool_nodes: Sequence[int]) -> float:
     return float(main["miner"].isin(list(pool_nodes)).mean())
 
 
+class RaceReplay(NamedTuple):
+    """Outcome of :func:`replay_race_model`.
+
+    Attributes
+    ----------
+    pool_blocks, honest_blocks : int
+        Blocks of each side the race model puts in the main chain (the pool's final
+        private lead counted for the pool, an open tie for neither side).
+    final_lead : int
+        The pool's private lead after the last block.
+    open_tie : bool
+        Whether the run ended in a tie race.
+    """
+
+    pool_blocks: int
+    honest_blocks: int
+    final_lead: int
+    open_tie: bool
+
+    @property
+    def revenue(self) -> float:
+        """``pool_blocks / (pool_blocks + honest_blocks)`` (NaN if both are 0)."""
+        total = self.pool_blocks + self.honest_blocks
+        return self.pool_blocks / total if total else float("nan")
+
+
+def replay_race_model(results: Results, pool_nodes: Sequence[int] = (0,)) -> RaceReplay:
+    """Replay a run's block finders through the abstract race model.
+
+    The blocks of ``results`` are taken in mining order (``block_id``); each is the
+    pool's if its ``miner`` is in ``pool_nodes``. They drive the transition rules of
+    :func:`chainsim.attacks.races.simulate_selfish_mining` (Eyal and Sirer 2014,
+    Algorithm 1), except that the coin deciding a tie race is read from the run
+    itself: an honest block that ends a tie is "on the pool's branch" (the ``gamma``
+    case) when its parent is the pool's race block. If the network simulator
+    implements the strategy exactly, the counts equal those of the run's main chain
+    (:func:`pool_revenue`) up to the end of the run: the run's main chain also holds
+    the pool's block of a tie still open at the end (mined first, it wins the tie
+    in :func:`chainsim.blocktree.final_tip`), which the race model credits to
+    neither side.
+
+    Parameters
+    ----------
+    results : Results
+        A run with a selfish-mining pool (uses ``blocks``: ``block_id``,
+        ``parent_id``, ``miner``).
+    pool_nodes : sequence of int
+        The pool's nodes.
+
+    Returns
+    -------
+    RaceReplay
+
+    Examples
+    --------
+    >>> run = selfish_mining_experiment(0.35, 0.5, 300, seed=2, keep_results=True)
+    >>> rep = replay_race_model(run.results)
+    >>> rep.pool_blocks + rep.open_tie == round(run.revenue * run.n_main_chain)
+    True
+    >>> rep.honest_blocks + rep.pool_blocks + rep.open_tie == run.n_main_chain
+    True
+    """
+    b = results.blocks.sort_values("block_id")
+    b = b[b["block_id"] > 0]
+    pool_set = {int(v) for v in pool_nodes}
+    ids = b["block_id"].to_numpy().tolist()
+    parents = b["parent_id"].to_numpy().tolist()
+    miners = b["miner"].to_numpy().tolist()
+    pool = honest = lead = 0
+    tie = False
+    last_pool_block = race_block = -1
+    for block, parent, miner in zip(ids, parents, miners, strict=True):
+        if miner in pool_set:
+            last_pool_block = block
+            if tie:
+                pool += 2
+                tie = False
+            else:
+                lead += 1
+        elif tie:
+            if parent == race_block:
+                pool += 1
+                honest += 1
+            else:
+                honest += 2
+            tie = False
+        elif lead == 0:
+            honest += 1
+        elif lead == 1:
+            lead = 0
+            tie = True
+            race_block = last_pool_block
+        elif lead == 2:
+            pool += 2
+            lead = 0
+        else:
+            pool += 1
+            lead -= 1
+    return RaceReplay(pool + lead, honest, lead, tie)
+
+
 @dataclass(frozen=True, slots=True)
 class SelfishMiningRun:
     """Outcome of :func:`selfish_mining_experiment`.
@@ -230,6 +333,8 @@ class SelfishMiningRun:
     wall_time_s : float
     summary : dict
         The attack's counters (:meth:`SelfishMining.summary`).
+    results : Results or None
+        The run's tables, kept only with ``keep_results=True``.
     """
 
     alpha: float
@@ -243,6 +348,7 @@ class SelfishMiningRun:
     seed: int
     wall_time_s: float
     summary: dict[str, Any]
+    results: Results | None = None
 
 
 def selfish_mining_experiment(
@@ -254,6 +360,7 @@ def selfish_mining_experiment(
     latency_ms: float = 1.0,
     n_batches: int = 20,
     level: float = 0.95,
+    keep_results: bool = False,
 ) -> SelfishMiningRun:
     """Selfish mining in the network simulator with a given ``gamma``.
 
@@ -279,10 +386,21 @@ def selfish_mining_experiment(
         Batches for the confidence interval, >= 2.
     level : float
         Confidence level.
+    keep_results : bool
+        Keep the run's tables in ``results`` (e.g. for :func:`replay_race_model`).
 
     Returns
     -------
     SelfishMiningRun
+
+    Notes
+    -----
+    The finders of successive blocks are independent draws (the pool's with
+    probability ``alpha``) from the seed's ``mining`` stream, and the same seed gives
+    the same uniform numbers for every ``(alpha, gamma)``. A seed whose stream gives
+    the pool more blocks than ``alpha`` at one point of a grid therefore does so at
+    every point: compare with the formula over several seeds, not over one seed
+    reused across settings.
     """
     import time
 
@@ -347,6 +465,7 @@ def selfish_mining_experiment(
         seed=sim.seed,
         wall_time_s=wall,
         summary=attack.summary(),
+        results=res if keep_results else None,
     )
 
 
