@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=2, help="best of this many")
+    parser.add_argument("--no-memory", action="store_true", help="speed only")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--memory-one", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -235,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     workers = [2] if args.quick else [1, 2]
     report: dict[str, Any] = {"speed": speed(runs, workers, args.seed, args.repeat)}
     mem_configs = [(300, 50)] if args.quick else [(300, 50), (1000, 100), (6000, 100), (10000, 100)]
-    report["memory"] = memory(mem_configs)
+    report["memory"] = [] if args.no_memory else memory(mem_configs)
     s = report["speed"]
     ratio_pool = s["processes_2_s"] / s["serial_s"]
     ratio_dask = s["dask_2_s"] / s["processes_2_s"]
