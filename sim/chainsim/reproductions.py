@@ -435,7 +435,7 @@ def _bitcoin_simulator_statement(table: pd.DataFrame, column: str) -> str:
     close = table.loc[(table["stale_ratio"] >= 0.8) & (table["stale_ratio"] <= 1.25), column]
     if len(close):
         unit = " s" if column == "block_interval_s" else " bytes"
-        shown = ", ".join(f"{v:g}{unit}" for v in close.tolist())
+        shown = ", ".join(f"{v:,g}{unit}" for v in close.tolist())
         text += f"The stale rates agree within 25 % at {shown}. "
     text += (
         "The simulated blocks propagate faster than in the published model because the "
