@@ -70,6 +70,8 @@ _SUBMODULES = {
     "metrics",
     "network",
     "plotting",
+    "protocols",
+    "reproductions",
     "results",
     "scenarios",
     "simulation",
