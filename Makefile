@@ -1,7 +1,6 @@
 # The commands the README names. Every target sets up what it needs first.
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
-export TQDM_DISABLE ?= 1
 
 .PHONY: start test test-fast setup setup-test system-deps lint bench book lab demo clean
 
@@ -11,11 +10,11 @@ start: setup
 
 ## test: install everything the tests need (Python and Debian packages) and run them all
 test: setup-test
-	$(PYTHON) -m pytest
+	TQDM_DISABLE=1 $(PYTHON) -m pytest
 
 ## test-fast: the quick tests only (no notebooks, browser, book or slow statistics)
 test-fast:
-	$(PYTHON) -m pytest -m "not slow and not notebooks and not browser and not book and not binder"
+	TQDM_DISABLE=1 $(PYTHON) -m pytest -m "not slow and not notebooks and not browser and not book and not binder"
 
 setup:
 	$(PIP) install -q -e .
