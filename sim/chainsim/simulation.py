@@ -368,46 +368,14 @@ class Simulation:
         n = self.network.n_nodes
         n_blocks = len(tree)
         tip = final_tip(tree, self.fork_choice)
-        main = np.zeros(n_blocks, dtype=bool)
-        main[tree.main_chain(tip)] = True
-        t_mined = np.asarray(tree.t_mined_s, dtype=float)
-        miners = np.asarray(tree.miners, dtype=np.int64)
-        blocks = pd.DataFrame(
-            {
-                "block_id": np.arange(n_blocks, dtype=np.int64),
-                "parent_id": np.asarray(tree.parents, dtype=np.int64),
-                "height": np.asarray(tree.heights, dtype=np.int64),
-                "miner": miners,
-                "t_mined_s": t_mined,
-                "size_bytes": np.asarray(tree.size_bytes, dtype=np.int64),
-                "work": np.asarray(tree.works, dtype=float),
-                "main_chain": main,
-            },
-            columns=list(TABLES["blocks"]),
-        )
-        if n_blocks > 1:
-            acc = np.array(out.accepted[1:], dtype=float)
-            bi, vi = np.nonzero(acc < math.inf)
-            t_recv = acc[bi, vi]
-            bi = bi + 1
-            last = float(t_recv.max()) if len(t_recv) else 0.0
-        else:
-            bi = vi = np.zeros(0, dtype=np.int64)
-            t_recv = np.zeros(0)
-            last = 0.0
+        blocks = blocks_table(tree, tip)
+        main = blocks["main_chain"].to_numpy()
+        miners = blocks["miner"].to_numpy()
+        receipts, last = receipts_table(out.accepted, blocks["t_mined_s"].to_numpy())
         # the run ends when mining stops or, when draining, when the last block arrives
         sim_time = out.mining_end_s
         if self.config.run.drain or not math.isfinite(sim_time):
             sim_time = max(last, sim_time) if math.isfinite(sim_time) else last
-        receipts = pd.DataFrame(
-            {
-                "block_id": bi.astype(np.int64),
-                "node": vi.astype(np.int64),
-                "t_received_s": t_recv,
-                "delay_s": t_recv - t_mined[bi],
-            },
-            columns=list(TABLES["receipts"]),
-        )
         share = np.zeros(n)
         share[self.miner_nodes] = self.shares
         mined_by = miners[1:]
@@ -478,6 +446,54 @@ class Simulation:
             meta=meta,
             extras=extras,
         )
+
+
+def blocks_table(tree: BlockTree, tip: int) -> pd.DataFrame:
+    """The ``blocks`` table of a block tree, with the chain ending at ``tip`` as main chain."""
+    n_blocks = len(tree)
+    main = np.zeros(n_blocks, dtype=bool)
+    main[tree.main_chain(tip)] = True
+    return pd.DataFrame(
+        {
+            "block_id": np.arange(n_blocks, dtype=np.int64),
+            "parent_id": np.asarray(tree.parents, dtype=np.int64),
+            "height": np.asarray(tree.heights, dtype=np.int64),
+            "miner": np.asarray(tree.miners, dtype=np.int64),
+            "t_mined_s": np.asarray(tree.t_mined_s, dtype=float),
+            "size_bytes": np.asarray(tree.size_bytes, dtype=np.int64),
+            "work": np.asarray(tree.works, dtype=float),
+            "main_chain": main,
+        },
+        columns=list(TABLES["blocks"]),
+    )
+
+
+def receipts_table(accepted: Any, t_mined_s: np.ndarray) -> tuple[pd.DataFrame, float]:
+    """The ``receipts`` table from acceptance times, and the last acceptance time.
+
+    ``accepted[b][v]`` is when node ``v`` accepted block ``b`` (``inf``: never); row 0
+    (genesis) is left out.
+    """
+    if len(accepted) > 1:
+        acc = np.array(accepted[1:], dtype=float)
+        bi, vi = np.nonzero(acc < math.inf)
+        t_recv = acc[bi, vi]
+        bi = bi + 1
+        last = float(t_recv.max()) if len(t_recv) else 0.0
+    else:
+        bi = vi = np.zeros(0, dtype=np.int64)
+        t_recv = np.zeros(0)
+        last = 0.0
+    receipts = pd.DataFrame(
+        {
+            "block_id": bi.astype(np.int64),
+            "node": vi.astype(np.int64),
+            "t_received_s": t_recv,
+            "delay_s": t_recv - t_mined_s[bi],
+        },
+        columns=list(TABLES["receipts"]),
+    )
+    return receipts, last
 
 
 def simulate(

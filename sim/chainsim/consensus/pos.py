@@ -596,48 +596,18 @@ def _results(
     validator_nodes = engine.setup.miner_nodes
     n = network.n_nodes
     n_blocks = len(tree)
+    from chainsim.simulation import blocks_table, receipts_table
+
     tip = final_tip(tree, longest)
-    main = np.zeros(n_blocks, dtype=bool)
-    main[tree.main_chain(tip)] = True
-    t_mined = np.asarray(tree.t_mined_s, dtype=float)
-    miners = np.asarray(tree.miners, dtype=np.int64)
-    blocks = pd.DataFrame(
-        {
-            "block_id": np.arange(n_blocks, dtype=np.int64),
-            "parent_id": np.asarray(tree.parents, dtype=np.int64),
-            "height": np.asarray(tree.heights, dtype=np.int64),
-            "miner": miners,
-            "t_mined_s": t_mined,
-            "size_bytes": np.asarray(tree.size_bytes, dtype=np.int64),
-            "work": np.asarray(tree.works, dtype=float),
-            "main_chain": main,
-        },
-        columns=list(TABLES["blocks"]),
-    )
-    if n_blocks > 1:
-        acc = np.array(out.accepted[1:], dtype=float)
-        bi, vi = np.nonzero(acc < math.inf)
-        t_recv = acc[bi, vi]
-        bi = bi + 1
-        last = float(t_recv.max()) if len(t_recv) else 0.0
-        fin = np.array(engine.final[1:], dtype=float)
-    else:
-        bi = vi = np.zeros(0, dtype=np.int64)
-        t_recv = np.zeros(0)
-        last = 0.0
-        fin = np.zeros((0, n))
+    blocks = blocks_table(tree, tip)
+    main = blocks["main_chain"].to_numpy()
+    miners = blocks["miner"].to_numpy()
+    t_mined = blocks["t_mined_s"].to_numpy()
+    receipts, last = receipts_table(out.accepted, t_mined)
+    fin = np.array(engine.final[1:], dtype=float) if n_blocks > 1 else np.zeros((0, n))
     sim_time = out.mining_end_s
     if sim_config.run.drain:
         sim_time = max(last, sim_time)
-    receipts = pd.DataFrame(
-        {
-            "block_id": bi.astype(np.int64),
-            "node": vi.astype(np.int64),
-            "t_received_s": t_recv,
-            "delay_s": t_recv - t_mined[bi],
-        },
-        columns=list(TABLES["receipts"]),
-    )
     share = np.zeros(n)
     share[validator_nodes] = pos.stakes
     mined_by = miners[1:]
