@@ -70,3 +70,11 @@ def test_pbft_commit_latency_matches_its_message_rounds():
 def test_protocol_specific_arguments_are_refused_for_bft():
     with pytest.raises(ConfigError, match="apply to proof-of-work protocols"):
         chainsim.simulate(_config("raft"), seed=1, fork_choice=lambda t, a, b: a)
+
+
+def test_proof_of_stake_tables_are_saved_with_the_run(tmp_path):
+    res = chainsim.simulate(_config("pos"), seed=2)
+    res.save(tmp_path / "pos")
+    back = chainsim.Results.load(tmp_path / "pos")
+    assert {"slots", "pos_blocks", "finality_violations"} <= set(back.extras)
+    assert len(back.extras["slots"]) == len(res.slots) > 0

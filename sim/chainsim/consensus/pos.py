@@ -572,7 +572,8 @@ class PoSResults(Results):
     ``multi_leader_rate``, ``n_equivocations``, ``equivocation_detections``
     (``[validator, slot, node, t_s]`` lists), ``finality_depth``,
     ``finality_latency_s_median`` (main-chain blocks final everywhere) and
-    ``n_finality_violations``. :meth:`save` writes the standard tables only.
+    ``n_finality_violations``. The three tables are also in ``extras``, so
+    :meth:`save` writes them as ``extra_<name>.csv``.
     """
 
     slots: pd.DataFrame = field(default_factory=lambda: _empty_table("slots"))
@@ -580,6 +581,14 @@ class PoSResults(Results):
     finality_violations: pd.DataFrame = field(
         default_factory=lambda: _empty_table("finality_violations")
     )
+
+    def __post_init__(self) -> None:
+        self.extras = {
+            **self.extras,
+            "slots": self.slots,
+            "pos_blocks": self.pos_blocks,
+            "finality_violations": self.finality_violations,
+        }
 
 
 def _results(
